@@ -1,0 +1,40 @@
+# htsd — the two commands of the README contract are `make demo` and `make test`.
+# Each creates .venv when missing and installs the project into it; once installed it is quick.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.htsd-installed
+
+.PHONY: demo test bench lint install sysdeps clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need (Chromium for the report check). Skipped when present.
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+demo: $(STAMP)
+	$(BIN)/htsd demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(STAMP) sysdeps
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

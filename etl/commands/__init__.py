@@ -1,0 +1,1 @@
+"""Click command groups, one module per area; etl.cli assembles them."""

@@ -1,0 +1,53 @@
+"""`htsd status`: what the warehouse holds and how the last run went."""
+
+from __future__ import annotations
+
+import click
+
+from etl.commands.common import App, emit_json, handle_errors, pass_app
+from warehouse.db import redact_url
+from warehouse.status import warehouse_status
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_app
+@handle_errors
+def status_command(app: App, as_json: bool) -> None:
+    """Show, per asset, the submissions stored and the last run.
+
+    JSON form: {"assets": {"<uid>": {"submissions": N, "edited": N, "deleted": N,
+    "versions": N, "history": N, ...}}, "last_run": {...}}
+
+    Example: htsd status --json
+    """
+    data = warehouse_status(app.engine())
+    data["warehouse"] = redact_url(app.settings.database_url)
+    if as_json:
+        emit_json(data)
+        return
+    t = app.t
+    click.echo(t("Kho dữ liệu", "Warehouse") + f": {data['warehouse']}")
+    if not data["assets"]:
+        click.echo(t("Chưa có dữ liệu nào.", "No data yet."))
+    for uid, entry in data["assets"].items():
+        click.echo(
+            f"{uid}: {entry['submissions']} "
+            + t("bản ghi", "submissions")
+            + f", {entry['edited']} "
+            + t("đã sửa", "edited")
+            + f", {entry['deleted']} "
+            + t("đã xóa", "deleted")
+            + f", {entry['history']} "
+            + t("phiên bản cũ", "earlier versions")
+        )
+    run = data["last_run"]
+    if run:
+        click.echo(
+            t("Lần chạy cuối", "Last run")
+            + f": #{run['id']} {run['command']} {run['status']} {run['started_at']}"
+            + (f" — {run['error']}" if run.get("error") else "")
+        )
+
+
+COMMANDS = [status_command]

@@ -1,0 +1,193 @@
+"""Configuration: one `htsd.toml`, resolved once with precedence flag > environment > file > default.
+
+The KoboToolbox token is read only from the environment (`KOBOTOOLBOX_TOKEN`); it is never
+read from a file, printed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forms.errors import HtsdError, Message, register_messages
+
+DEFAULT_DATABASE_URL = "sqlite:///htsd.sqlite"
+DEFAULT_KOBO_URL = "https://kf.kobotoolbox.org"
+
+register_messages(
+    {
+        "CFG001": Message(
+            "không tìm thấy tệp cấu hình {path}",
+            "configuration file {path} not found",
+            "kiểm tra đường dẫn trong --config hoặc HTSD_CONFIG",
+            "check the path given in --config or HTSD_CONFIG",
+        ),
+        "CFG002": Message(
+            "tệp cấu hình không đọc được: {detail}",
+            "the configuration file cannot be parsed: {detail}",
+            "sửa cú pháp TOML tại dòng đã nêu",
+            "fix the TOML syntax at the line given",
+        ),
+        "CFG003": Message(
+            "khóa '{key}' không hợp lệ: {detail}",
+            "key '{key}' is invalid: {detail}",
+            "{fix_vi}",
+            "{fix_en}",
+        ),
+        "CFG004": Message(
+            "không được ghi token trong tệp cấu hình (khóa '{key}')",
+            "a token must not be written in the configuration file (key '{key}')",
+            "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN",
+            "remove this key and set the KOBOTOOLBOX_TOKEN environment variable",
+        ),
+    }
+)
+
+_KNOWN_KEYS: dict[str, set[str]] = {
+    "": {"database_url", "language", "province"},
+    "kobo": {"url", "assets"},
+    "report": {"language", "out_dir"},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. The token field is kept out of repr so it never reaches a log."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    kobo_url: str = DEFAULT_KOBO_URL
+    kobo_token: str | None = field(default=None, repr=False)
+    assets: dict[str, str] = field(default_factory=dict)
+    language: str = "vi"
+    province: str = "06"
+    report_out_dir: str = "report"
+    config_path: Path | None = None
+
+
+def find_config(flag: str | None, env: Mapping[str, str]) -> Path | None:
+    """`--config`, then `HTSD_CONFIG`, then `./htsd.toml` when it exists."""
+    if flag:
+        path = Path(flag)
+        if not path.is_file():
+            raise HtsdError("CFG001", where="--config", params={"path": path})
+        return path
+    if env.get("HTSD_CONFIG"):
+        path = Path(env["HTSD_CONFIG"])
+        if not path.is_file():
+            raise HtsdError("CFG001", where="HTSD_CONFIG", params={"path": path})
+        return path
+    default = Path("htsd.toml")
+    return default if default.is_file() else None
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise HtsdError("CFG002", where=str(path), params={"detail": str(exc)}) from None
+    for section, keys in data.items():
+        if isinstance(keys, dict):
+            allowed = _KNOWN_KEYS.get(section)
+            if allowed is None:
+                raise HtsdError(
+                    "CFG003",
+                    where=str(path),
+                    params={
+                        "key": section,
+                        "detail": "unknown section",
+                        "fix_vi": "các mục hợp lệ: [kobo], [report]",
+                        "fix_en": "valid sections are [kobo] and [report]",
+                    },
+                )
+            for key in keys:
+                if "token" in key.lower():
+                    raise HtsdError("CFG004", where=str(path), params={"key": f"{section}.{key}"})
+                if key not in allowed:
+                    raise HtsdError(
+                        "CFG003",
+                        where=str(path),
+                        params={
+                            "key": f"{section}.{key}",
+                            "detail": "unknown key",
+                            "fix_vi": "các khóa hợp lệ: " + ", ".join(sorted(allowed)),
+                            "fix_en": "valid keys are " + ", ".join(sorted(allowed)),
+                        },
+                    )
+        else:
+            if "token" in section.lower():
+                raise HtsdError("CFG004", where=str(path), params={"key": section})
+            if section not in _KNOWN_KEYS[""]:
+                raise HtsdError(
+                    "CFG003",
+                    where=str(path),
+                    params={
+                        "key": section,
+                        "detail": "unknown key",
+                        "fix_vi": "các khóa hợp lệ: database_url, language, province",
+                        "fix_en": "valid keys are database_url, language, province",
+                    },
+                )
+    return data
+
+
+def _check_language(value: str, where: str, key: str) -> str:
+    if value not in ("vi", "en"):
+        raise HtsdError(
+            "CFG003",
+            where=where,
+            params={
+                "key": key,
+                "detail": f"'{value}'",
+                "fix_vi": "dùng 'vi' hoặc 'en'",
+                "fix_en": "use 'vi' or 'en'",
+            },
+        )
+    return value
+
+
+def load_settings(
+    config: str | None = None,
+    *,
+    database_url: str | None = None,
+    kobo_url: str | None = None,
+    language: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings with precedence flag > environment > file > default."""
+    env = os.environ if env is None else env
+    path = find_config(config, env)
+    data = _read_file(path) if path else {}
+    kobo = data.get("kobo", {})
+    report = data.get("report", {})
+    where = str(path) if path else "htsd.toml"
+
+    assets = kobo.get("assets", {})
+    if not isinstance(assets, dict) or not all(isinstance(v, str) for v in assets.values()):
+        raise HtsdError(
+            "CFG003",
+            where=where,
+            params={
+                "key": "kobo.assets",
+                "detail": "must map form names to asset uids",
+                "fix_vi": 'ví dụ: [kobo.assets] gia_dinh = "aXyz..."',
+                "fix_en": 'for example: [kobo.assets] gia_dinh = "aXyz..."',
+            },
+        )
+    lang = language or env.get("HTSD_LANG") or data.get("language") or "vi"
+    return Settings(
+        database_url=database_url
+        or env.get("HTSD_DATABASE_URL")
+        or data.get("database_url")
+        or DEFAULT_DATABASE_URL,
+        kobo_url=(kobo_url or env.get("KOBOTOOLBOX_URL") or kobo.get("url") or DEFAULT_KOBO_URL),
+        kobo_token=env.get("KOBOTOOLBOX_TOKEN") or None,
+        assets=dict(assets),
+        language=_check_language(str(lang), where, "language"),
+        province=str(data.get("province", "06")),
+        report_out_dir=str(report.get("out_dir", "report")),
+        config_path=path,
+    )

@@ -1,0 +1,265 @@
+"""A KoboToolbox API v2 client: one configured `requests` session per server.
+
+Token auth only (never Basic: it fails under MFA). Retries with exponential backoff on 429
+(honouring `Retry-After`), 502/503/504 and dropped connections. Data is paged by following
+`next`, never assuming one page, with an explicit sort. See ../shared/KOBO-API.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.auth import AuthBase
+
+from etl.kobo.errors import KoboError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "htsd/0.1 (+https://github.com/htsd; python-requests)"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_PAGE = 1000
+
+
+class TokenAuth(AuthBase):
+    """`Authorization: Token <key>`; the key never appears in repr or logs."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Token {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "TokenAuth(***)"
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0
+    retries: int = 0
+    pages: int = 0
+
+
+@dataclass
+class Page:
+    """One page of the data endpoint."""
+
+    count: int
+    results: list[dict[str, Any]]
+    next_url: str | None
+
+
+@dataclass
+class KoboClient:
+    base_url: str
+    token: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    max_retries: int = 6
+    backoff: float = 0.5
+    max_wait: float = 60.0
+    stats: ClientStats = field(default_factory=ClientStats)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        if not self.token:
+            raise KoboError("KOBO001", where="KOBOTOOLBOX_TOKEN")
+        self.session = requests.Session()
+        self.session.auth = TokenAuth(self.token)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    @property
+    def server(self) -> str:
+        return self.base_url
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def _url(self, path_or_url: str) -> str:
+        """Absolute URL on our server. Links from the server keep their path and query but
+        always go to the configured base, so the token never travels to another host."""
+        if path_or_url.startswith(("http://", "https://")):
+            parts = urlsplit(path_or_url)
+            base = urlsplit(self.base_url)
+            return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+        return self.base_url + "/" + path_or_url.lstrip("/")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        asset: str = "",
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        data: Any = None,
+        files: Any = None,
+        expect_json: bool = True,
+    ) -> Any:
+        url = self._url(path)
+        shown_path = urlsplit(url).path
+        attempt = 0
+        while True:
+            attempt += 1
+            self.stats.requests += 1
+            wait: float | None = None
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json_body,
+                    data=data,
+                    files=files,
+                    timeout=self.timeout,
+                )
+                if response.status_code in RETRY_STATUSES:
+                    wait = self._retry_after(response, attempt)
+                    reason = f"HTTP {response.status_code}"
+                else:
+                    body = response.content  # read the whole body inside the retry loop
+                    return self._handle(response, body, asset, shown_path, expect_json)
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
+                if attempt > self.max_retries:
+                    raise KoboError(
+                        "KOBO502",
+                        where=self.server,
+                        params={"server": self.server, "detail": type(exc).__name__},
+                    ) from None
+                wait = self._backoff(attempt)
+                reason = type(exc).__name__
+            if attempt > self.max_retries:
+                raise KoboError(
+                    "KOBO500",
+                    where=self.server,
+                    params={
+                        "server": self.server,
+                        "status": reason,
+                        "path": shown_path,
+                        "attempts": attempt,
+                    },
+                )
+            self.stats.retries += 1
+            log.info("retrying %s %s after %s (wait %.1fs)", method, shown_path, reason, wait)
+            time.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.max_wait, self.backoff * (2 ** (attempt - 1))))
+
+    def _retry_after(self, response: requests.Response, attempt: int) -> float:
+        header = response.headers.get("Retry-After")
+        if header:
+            try:
+                return min(self.max_wait, max(0.0, float(header)))
+            except ValueError:
+                pass
+        return self._backoff(attempt)
+
+    def _handle(
+        self,
+        response: requests.Response,
+        body: bytes,
+        asset: str,
+        path: str,
+        expect_json: bool,
+    ) -> Any:
+        status = response.status_code
+        params = {"server": self.server, "asset": asset or "-", "path": path}
+        if status < 300:
+            if not expect_json:
+                return body
+            if not body:
+                return None
+            try:
+                return json.loads(body)
+            except ValueError:
+                raise KoboError("KOBO422", where=self.server, params=params) from None
+        detail = _detail(body)
+        params["detail"] = detail or f"HTTP {status}"
+        if status == 401:
+            raise KoboError("KOBO401", where=self.server, params=params)
+        if status == 403:
+            raise KoboError("KOBO403", where=self.server, params=params)
+        if status == 404:
+            raise KoboError("KOBO404", where=self.server, params=params)
+        if status == 410:
+            raise KoboError("KOBO410", where=self.server, params=params)
+        if status == 400 and "not been deployed" in detail:
+            raise KoboError("KOBO409", where=self.server, params=params)
+        if status < 500:
+            raise KoboError("KOBO400", where=self.server, params=params)
+        params.update({"status": f"HTTP {status}", "attempts": 1})
+        raise KoboError("KOBO500", where=self.server, params=params)
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def get_asset(self, uid: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", f"/api/v2/assets/{uid}/", asset=uid)
+        return result
+
+    def iter_assets(self, query: str = "asset_type:survey") -> Iterator[dict[str, Any]]:
+        url: str | None = "/api/v2/assets/"
+        params: dict[str, Any] | None = {"q": query, "limit": 100}
+        while url:
+            page = self.request("GET", url, params=params)
+            yield from page.get("results", [])
+            url, params = page.get("next"), None
+
+    def iter_data_pages(
+        self,
+        uid: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        fields: list[str] | None = None,
+        sort: Mapping[str, int] | None = None,
+        limit: int = MAX_PAGE,
+    ) -> Iterator[Page]:
+        """Every page of `/data/`, following `next` until it is null."""
+        params: dict[str, Any] | None = {
+            "format": "json",
+            "limit": limit,
+            "sort": json.dumps(dict(sort or {"_id": 1}), separators=(",", ":")),
+        }
+        assert params is not None
+        if query:
+            params["query"] = json.dumps(dict(query), separators=(",", ":"))
+        if fields:
+            params["fields"] = json.dumps(fields, separators=(",", ":"))
+        url: str | None = f"/api/v2/assets/{uid}/data/"
+        while url:
+            body = self.request("GET", url, asset=uid, params=params)
+            if not isinstance(body, dict) or "results" not in body:
+                raise KoboError(
+                    "KOBO422",
+                    where=self.server,
+                    params={"server": self.server, "path": f"/api/v2/assets/{uid}/data/"},
+                )
+            self.stats.pages += 1
+            page = Page(int(body.get("count", 0)), list(body["results"]), body.get("next"))
+            yield page
+            url, params = page.next_url, None
+
+
+def _detail(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        for key in ("detail", "error", "limit", "start", "query"):
+            if key in data:
+                return str(data[key])
+        return json.dumps(data, ensure_ascii=False)[:200]
+    if isinstance(data, list):
+        return "; ".join(str(x) for x in data)[:200]
+    return str(data)[:200]

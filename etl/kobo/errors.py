@@ -1,0 +1,83 @@
+"""Coded messages for everything that can go wrong talking to a KoboToolbox server."""
+
+from __future__ import annotations
+
+from forms.errors import HtsdError, Message, register_messages
+
+
+class KoboError(HtsdError):
+    """A KoboToolbox server refused or failed a request."""
+
+
+register_messages(
+    {
+        "KOBO001": Message(
+            "chưa có token KoboToolbox",
+            "no KoboToolbox token is set",
+            "đặt biến môi trường KOBOTOOLBOX_TOKEN (Account Settings → Security → API Key)",
+            "set the KOBOTOOLBOX_TOKEN environment variable (Account Settings → Security → "
+            "API Key)",
+        ),
+        "KOBO401": Message(
+            "máy chủ {server} từ chối token ({detail})",
+            "server {server} rejected the token ({detail})",
+            "kiểm tra KOBOTOOLBOX_TOKEN có đúng là khóa API của tài khoản trên chính máy chủ "
+            "này (KOBOTOOLBOX_URL) và chưa bị thu hồi",
+            "check that KOBOTOOLBOX_TOKEN is the API key of an account on this very server "
+            "(KOBOTOOLBOX_URL) and has not been revoked",
+        ),
+        "KOBO403": Message(
+            "máy chủ {server} không cho phép thao tác này trên dự án {asset} ({detail})",
+            "server {server} does not allow this on project {asset} ({detail})",
+            "nhờ chủ dự án cấp quyền (xem/kiểm duyệt dữ liệu) cho tài khoản của token",
+            "ask the project owner to share it with the token's account (view/validate "
+            "submissions)",
+        ),
+        "KOBO404": Message(
+            "máy chủ {server} không thấy dự án {asset} (404): uid sai, hoặc token không có "
+            "quyền xem dự án",
+            "server {server} has no project {asset} visible to this token (404): a wrong uid, "
+            "or a token without access",
+            "kiểm tra uid của dự án, biến KOBOTOOLBOX_TOKEN đã đặt, và tài khoản đó được chia sẻ "
+            "dự án",
+            "check the project uid, that KOBOTOOLBOX_TOKEN is set, and that its account can "
+            "see the project",
+        ),
+        "KOBO409": Message(
+            "dự án {asset} trên {server} chưa được triển khai (deploy)",
+            "project {asset} on {server} has not been deployed",
+            "triển khai biểu mẫu: htsd forms deploy, hoặc nút Deploy trên KoboToolbox",
+            "deploy the form first: htsd forms deploy, or the Deploy button in KoboToolbox",
+        ),
+        "KOBO410": Message(
+            "máy chủ {server} đã bỏ API v1",
+            "server {server} has removed API v1",
+            "dùng địa chỉ gốc của KPI (kf), htsd dùng API v2",
+            "use the KPI (kf) base URL; htsd speaks API v2",
+        ),
+        "KOBO500": Message(
+            "máy chủ {server} trả lỗi {status} cho {path} sau {attempts} lần thử",
+            "server {server} answered {status} for {path} after {attempts} attempts",
+            "thử lại sau; nếu lỗi kéo dài, báo quản trị máy chủ",
+            "try again later; if it persists, tell the server's administrator",
+        ),
+        "KOBO502": Message(
+            "không kết nối được máy chủ {server} ({detail})",
+            "cannot reach server {server} ({detail})",
+            "kiểm tra KOBOTOOLBOX_URL và kết nối mạng",
+            "check KOBOTOOLBOX_URL and the network connection",
+        ),
+        "KOBO400": Message(
+            "máy chủ {server} từ chối yêu cầu {path}: {detail}",
+            "server {server} rejected the request {path}: {detail}",
+            "kiểm tra tham số của lệnh",
+            "check the command's parameters",
+        ),
+        "KOBO422": Message(
+            "máy chủ {server} trả dữ liệu không phải JSON cho {path}",
+            "server {server} returned something other than JSON for {path}",
+            "kiểm tra KOBOTOOLBOX_URL là địa chỉ KPI (vd. https://kf.kobotoolbox.org)",
+            "check that KOBOTOOLBOX_URL is the KPI address (e.g. https://kf.kobotoolbox.org)",
+        ),
+    }
+)

@@ -1,0 +1,142 @@
+"""Sample asset content for the local server: a bilingual Learning Family survey with groups,
+a household roster repeat, a select_multiple, a geopoint and a district → commune cascade
+over the 108 communes of 2020–2025. Used until the built forms are deployed instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from importlib import resources
+from typing import Any
+
+TRANSLATIONS = ["Tiếng Việt (vi)", "English (en)"]
+
+
+def _row(kind: str, name: str, vi: str, en: str, path: str, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "type": kind,
+        "name": name,
+        "$autoname": name,
+        "$kuid": f"k{zlib.crc32(path.encode()):08x}",
+        "$xpath": path,
+        "label": [vi, en],
+    }
+    row.update(extra)
+    return row
+
+
+def _choice(list_name: str, name: str, vi: str, en: str, **extra: Any) -> dict[str, Any]:
+    return {"list_name": list_name, "name": name, "$autovalue": name, "label": [vi, en], **extra}
+
+
+def _admin_choices() -> list[dict[str, Any]]:
+    source = resources.files("forms") / "reference" / "bac_kan_admin_units_2020-02-01_2025-06-30.csv"
+    choices: list[dict[str, Any]] = []
+    districts: dict[str, str] = {}
+    with source.open(encoding="utf-8") as handle:
+        for unit in csv.DictReader(handle):
+            districts[unit["district_code"]] = unit["district_name"]
+            choices.append(
+                _choice(
+                    "commune",
+                    unit["commune_code"],
+                    unit["commune_name"],
+                    unit["commune_name"],
+                    district=unit["district_code"],
+                )
+            )
+    return [_choice("district", code, n, n) for code, n in districts.items()] + choices
+
+
+def family_demo_content() -> dict[str, Any]:
+    """KPI content of the demo Learning Family survey."""
+    yes_no = [_choice("yes_no", "yes", "Có", "Yes"), _choice("yes_no", "no", "Không", "No")]
+    met = [
+        _choice("met", "full", "Đạt đầy đủ", "Fully met"),
+        _choice("met", "partial", "Đạt một phần", "Partly met"),
+        _choice("met", "none", "Không đạt", "Not met"),
+    ]
+    activities = [
+        _choice("activity", a, vi, en)
+        for a, vi, en in [
+            ("reading", "Đọc sách báo", "Reading"),
+            ("clc_class", "Lớp ở TTHTCĐ", "CLC class"),
+            ("vocational", "Học nghề", "Vocational training"),
+            ("extension", "Khuyến nông", "Agricultural extension"),
+            ("online", "Học trực tuyến", "Online learning"),
+        ]
+    ]
+    sex = [_choice("sex", "m", "Nam", "Male"), _choice("sex", "f", "Nữ", "Female")]
+    survey = [
+        {"type": "start", "name": "start", "$autoname": "start", "$xpath": "start"},
+        {"type": "end", "name": "end", "$autoname": "end", "$xpath": "end"},
+        {"type": "today", "name": "today", "$autoname": "today", "$xpath": "today"},
+        {"type": "deviceid", "name": "deviceid", "$autoname": "deviceid", "$xpath": "deviceid"},
+        _row("begin_group", "location", "Địa bàn", "Location", "location"),
+        _row(
+            "select_one",
+            "district",
+            "Huyện",
+            "District",
+            "location/district",
+            select_from_list_name="district",
+            required=True,
+        ),
+        _row(
+            "select_one",
+            "commune",
+            "Xã",
+            "Commune",
+            "location/commune",
+            select_from_list_name="commune",
+            choice_filter="district=${district}",
+            required=True,
+        ),
+        _row("text", "village", "Thôn/bản", "Village", "location/village", required=True),
+        _row("geopoint", "gps", "Vị trí", "Location (GPS)", "location/gps"),
+        {"type": "end_group", "$kuid": "kend1"},
+        _row("begin_group", "household", "Hộ gia đình", "Household", "household"),
+        _row("text", "head_name", "Họ tên chủ hộ", "Head of household", "household/head_name"),
+        _row("text", "phone", "Số điện thoại", "Phone", "household/phone"),
+        _row("integer", "year", "Năm đánh giá", "Evaluation year", "household/year"),
+        {"type": "end_group", "$kuid": "kend2"},
+        _row("begin_repeat", "member", "Thành viên", "Household member", "member"),
+        _row("integer", "age", "Tuổi", "Age", "member/age", required=True),
+        _row("select_one", "sex", "Giới tính", "Sex", "member/sex", select_from_list_name="sex"),
+        _row(
+            "select_multiple",
+            "activities",
+            "Hoạt động học tập năm nay",
+            "Learning activities this year",
+            "member/activities",
+            select_from_list_name="activity",
+        ),
+        {"type": "end_repeat", "$kuid": "kend3"},
+        _row("begin_group", "criteria", "Tiêu chí", "Criteria", "criteria"),
+        _row(
+            "select_one",
+            "c1b",
+            "1b Kết quả học tập của trẻ",
+            "1b Children's results",
+            "criteria/c1b",
+            select_from_list_name="met",
+        ),
+        _row(
+            "select_one",
+            "c3_fund",
+            "Có quỹ khuyến học gia đình",
+            "Has a family study fund",
+            "criteria/c3_fund",
+            select_from_list_name="yes_no",
+        ),
+        {"type": "end_group", "$kuid": "kend4"},
+    ]
+    return {
+        "schema": "1",
+        "survey": survey,
+        "choices": _admin_choices() + yes_no + met + activities + sex,
+        "settings": {"default_language": "Tiếng Việt (vi)"},
+        "translations": TRANSLATIONS,
+        "translated": ["label", "hint"],
+    }

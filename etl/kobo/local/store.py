@@ -1,0 +1,311 @@
+"""State of the local KoboToolbox: users and tokens, assets with versions, submissions, faults.
+
+Submissions are stored as the API returns them, minus the keys the server injects on the
+way out (`_validation_status`, `_attachments`, `_geolocation`, ... are added by the server).
+All answers are strings; unanswered questions are absent; repeats are lists of full-path
+objects. Edits keep `_id`, `_submission_time` and `meta/rootUuid` and change `_uuid`,
+`meta/instanceID` and `meta/deprecatedID`. Deletions are hard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+import string
+import threading
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from etl.kobo.local.generate import generate_answers
+
+VALIDATION_STATUSES = {
+    "validation_status_not_approved": "Not Approved",
+    "validation_status_approved": "Approved",
+    "validation_status_on_hold": "On Hold",
+}
+
+
+def _kpi_uid(prefix: str, rng: random.Random | None = None) -> str:
+    alphabet = string.ascii_letters + string.digits
+    pick = rng.choice if rng else secrets.choice
+    return prefix + "".join(pick(alphabet) for _ in range(21))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass
+class Faults:
+    """Failures the tests switch on. Rates are per request to the data endpoint."""
+
+    rate_429: float = 0.0
+    rate_502: float = 0.0
+    rate_504: float = 0.0
+    retry_after: int = 1
+    slow_seconds: float = 0.0
+    drop_body_requests: set[int] = field(default_factory=set)  # nth data request (1-based)
+    seed: int = 7
+    data_requests: int = 0
+    injected: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def draw(self) -> float:
+        return self._rng.random()
+
+
+@dataclass
+class AssetVersion:
+    uid: str
+    content: dict[str, Any]
+    content_hash: str
+    date_modified: str
+    date_deployed: str | bool = False
+
+
+@dataclass
+class LocalAsset:
+    uid: str
+    name: str
+    owner: str
+    content: dict[str, Any]
+    asset_type: str = "survey"
+    date_created: str = field(default_factory=lambda: _iso(_now()))
+    versions: list[AssetVersion] = field(default_factory=list)  # oldest first
+    deployed: bool = False
+    active: bool = False
+    deployed_version_id: str | None = None
+    deployment_uuid: str = field(default_factory=lambda: uuidlib.uuid4().hex)
+    submissions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
+    shared_with: set[str] = field(default_factory=set)
+
+    @property
+    def version_id(self) -> str | None:
+        return self.versions[-1].uid if self.versions else None
+
+    def version(self, uid: str) -> AssetVersion | None:
+        return next((v for v in self.versions if v.uid == uid), None)
+
+    def can_view(self, username: str | None) -> bool:
+        return username is not None and (username == self.owner or username in self.shared_with)
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class LocalKobo:
+    """The whole server state, guarded by one lock (the HTTP server is threaded)."""
+
+    def __init__(self, *, seed: int = 1, legacy_tags: bool = False) -> None:
+        self.lock = threading.RLock()
+        self.rng = random.Random(seed)
+        self.tokens: dict[str, str] = {}
+        self.assets: dict[str, LocalAsset] = {}
+        self.imports: dict[str, dict[str, Any]] = {}
+        self.faults = Faults()
+        self.legacy_tags = legacy_tags  # `_tags`/`_notes` as before release 2.026.23
+        self.next_id = 1
+        self.clock = datetime(2026, 3, 1, 1, 0, 0, tzinfo=UTC)
+
+    # -- users and assets ----------------------------------------------------------------
+
+    def add_user(self, username: str, token: str | None = None) -> str:
+        token = token or secrets.token_hex(20)
+        with self.lock:
+            self.tokens[token] = username
+        return token
+
+    def user_for(self, token: str) -> str | None:
+        return self.tokens.get(token)
+
+    def create_asset(
+        self,
+        owner: str,
+        name: str,
+        content: dict[str, Any] | None = None,
+        *,
+        uid: str | None = None,
+        asset_type: str = "survey",
+    ) -> LocalAsset:
+        with self.lock:
+            asset = LocalAsset(
+                uid=uid or _kpi_uid("a", self.rng),
+                name=name,
+                owner=owner,
+                content=content or {"schema": "1", "survey": [], "choices": [], "settings": {}},
+                asset_type=asset_type,
+            )
+            self.assets[asset.uid] = asset
+            if content:
+                self._new_version(asset)
+            return asset
+
+    def _new_version(self, asset: LocalAsset) -> AssetVersion:
+        digest = content_hash({"name": asset.name, "content": asset.content})
+        current = asset.versions[-1] if asset.versions else None
+        if current and current.content_hash == digest:
+            return current
+        version = AssetVersion(
+            uid=_kpi_uid("v", self.rng),
+            content=json.loads(json.dumps(asset.content)),
+            content_hash=digest,
+            date_modified=_iso(_now()),
+        )
+        asset.versions.append(version)
+        return version
+
+    def replace_content(self, uid: str, content: dict[str, Any], name: str | None = None) -> None:
+        with self.lock:
+            asset = self.assets[uid]
+            asset.content = _strip_version_rows(content)
+            if name:
+                asset.name = name
+            if asset.asset_type == "empty":
+                asset.asset_type = "survey"
+            self._new_version(asset)
+
+    def deploy(self, uid: str, active: bool = True) -> LocalAsset:
+        with self.lock:
+            asset = self.assets[uid]
+            version = asset.versions[-1]
+            if version.date_deployed is False:
+                version.date_deployed = _iso(_now())
+            asset.deployed = True
+            asset.active = active
+            asset.deployed_version_id = version.uid
+            return asset
+
+    # -- submissions ---------------------------------------------------------------------
+
+    def _tick(self) -> datetime:
+        self.clock += timedelta(seconds=self.rng.randint(1, 90))
+        return self.clock
+
+    def add_submission(
+        self, uid: str, answers: dict[str, Any], *, submitted_by: str | None = None
+    ) -> dict[str, Any]:
+        """Store one new submission with the system keys the server adds."""
+        with self.lock:
+            asset = self.assets[uid]
+            instance = str(uuidlib.UUID(int=self.rng.getrandbits(128), version=4))
+            doc: dict[str, Any] = {"_id": self.next_id}
+            self.next_id += 1
+            doc.update(answers)
+            doc.update(
+                {
+                    "formhub/uuid": asset.deployment_uuid,
+                    "__version__": asset.deployed_version_id,
+                    "meta/instanceID": f"uuid:{instance}",
+                    "meta/rootUuid": f"uuid:{instance}",
+                    "_xform_id_string": asset.uid,
+                    "_uuid": instance,
+                    "_status": "submitted_via_web",
+                    "_submission_time": _iso(self._tick()),
+                    "_submitted_by": submitted_by,
+                }
+            )
+            asset.submissions[doc["_id"]] = doc
+            return doc
+
+    def generate(self, uid: str, count: int, *, seed: int | None = None) -> list[int]:
+        """Add `count` realistic submissions generated from the asset's deployed content."""
+        rng = random.Random(seed) if seed is not None else self.rng
+        with self.lock:
+            asset = self.assets[uid]
+            version = asset.version(asset.deployed_version_id or "") or asset.versions[-1]
+            ids = []
+            for _ in range(count):
+                answers = generate_answers(version.content, rng, self.clock)
+                ids.append(self.add_submission(uid, answers, submitted_by=asset.owner)["_id"])
+            return ids
+
+    def edit_submission(self, uid: str, kobo_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """An edit as Enketo or the bulk-edit API makes it: same row, new instanceID."""
+        with self.lock:
+            asset = self.assets[uid]
+            doc = dict(asset.submissions[kobo_id])
+            previous = doc["meta/instanceID"]
+            instance = str(uuidlib.UUID(int=self.rng.getrandbits(128), version=4))
+            for key, value in changes.items():
+                if value is None:
+                    doc.pop(key, None)
+                else:
+                    doc[key] = value
+            doc["meta/instanceID"] = f"uuid:{instance}"
+            doc["meta/deprecatedID"] = previous
+            doc["_uuid"] = instance
+            asset.submissions[kobo_id] = doc
+            return doc
+
+    def delete_submissions(self, uid: str, ids: list[int]) -> int:
+        with self.lock:
+            asset = self.assets[uid]
+            removed = 0
+            for kobo_id in ids:
+                if asset.submissions.pop(kobo_id, None) is not None:
+                    asset.statuses.pop(kobo_id, None)
+                    removed += 1
+            return removed
+
+    def set_status(self, uid: str, ids: list[int], status_uid: str, by_whom: str) -> None:
+        with self.lock:
+            asset = self.assets[uid]
+            for kobo_id in ids:
+                label = VALIDATION_STATUSES.get(status_uid)
+                if label is None:  # the real bulk endpoint silently clears on an unknown uid
+                    asset.statuses.pop(kobo_id, None)
+                    continue
+                asset.statuses[kobo_id] = {
+                    "timestamp": int(_now().timestamp()),
+                    "uid": status_uid,
+                    "by_whom": by_whom,
+                    "label": label,
+                }
+
+    def rendered(self, asset: LocalAsset, doc: dict[str, Any]) -> dict[str, Any]:
+        """The submission as the data endpoint returns it (server-injected keys added)."""
+        out = dict(doc)
+        out["_validation_status"] = asset.statuses.get(doc["_id"], {})
+        out.setdefault("_attachments", [])
+        out["_geolocation"] = _geolocation(asset, doc)
+        if self.legacy_tags:
+            out["_tags"] = []
+            out["_notes"] = []
+        return out
+
+
+def _geolocation(asset: LocalAsset, doc: dict[str, Any]) -> list[float | None]:
+    for row in asset.content.get("survey", []):
+        if row.get("type") == "geopoint":
+            path = row.get("$xpath") or row.get("name") or row.get("$autoname")
+            value = doc.get(str(path))
+            if isinstance(value, str):
+                parts = value.split()
+                return [float(parts[0]), float(parts[1])]
+    return [None, None]
+
+
+_VERSION_ROW = frozenset({"__version__", "_version_", "__version", "_version"})
+
+
+def _strip_version_rows(content: dict[str, Any]) -> dict[str, Any]:
+    """KPI strips rows named like `__version__` from content on save (KOBO-API.md §7.3)."""
+    survey = [
+        row
+        for row in content.get("survey", [])
+        if str(row.get("name", "")).rstrip("0123456789") not in _VERSION_ROW
+    ]
+    return {**content, "survey": survey}

@@ -1,0 +1,206 @@
+"""`htsd sync`: pull an asset's submissions into the raw landing, incrementally.
+
+Plan per asset:
+1. **New** — keyset pages `{"_id": {"$gt": watermark}}` sorted by `_id`; each page is landed
+   and the watermark moved in one transaction, so a run killed anywhere resumes exactly.
+2. **Sweep** — a cheap pass over `fields=["_id"]` (the server adds `_uuid`, `meta/rootUuid`
+   and `_validation_status`) compared with the warehouse: ids we lack (late arrivals out of
+   `_id` order), ids whose `_uuid` changed (edits) or whose validation status changed are
+   fetched in full and landed; stored ids no longer on the server are marked deleted, only
+   after the sweep has read every page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from etl.kobo.client import KoboClient
+from etl.kobo.errors import KoboError
+from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted
+from warehouse.schema import raw_submission, sync_state
+
+log = logging.getLogger(__name__)
+
+FETCH_CHUNK = 200
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def _no_progress(_stage: str, _done: int, _total: int | None) -> None:
+    return
+
+
+@dataclass
+class SyncManifest:
+    asset_uid: str
+    server: str
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    restored: int = 0
+    changed: int = 0
+    on_server: int = 0
+    pages: int = 0
+    requests: int = 0
+    retries: int = 0
+    duration_s: float = 0.0
+    swept: bool = False
+    _landed: set[int] = field(default_factory=set, repr=False)
+
+    def add(self, counts: LandCounts) -> None:
+        self.new += counts.new
+        self.edited += counts.edited
+        self.changed += counts.changed
+        self.unchanged += counts.unchanged
+        self.restored += counts.restored
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_landed", None)
+        return data
+
+
+def _state(engine: Engine, server: str, asset_uid: str) -> int:
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sync_state.c.last_id).where(
+                sync_state.c.server == server, sync_state.c.asset_uid == asset_uid
+            )
+        ).first()
+    return int(row.last_id) if row and row.last_id is not None else 0
+
+
+def _save_state(conn: sa.Connection, server: str, asset_uid: str, values: dict[str, Any]) -> None:
+    updated = conn.execute(
+        sync_state.update()
+        .where(sync_state.c.server == server, sync_state.c.asset_uid == asset_uid)
+        .values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(sync_state.insert().values(server=server, asset_uid=asset_uid, **values))
+
+
+def _land_page(
+    engine: Engine,
+    manifest: SyncManifest,
+    run_id: int,
+    results: list[dict[str, Any]],
+    watermark: bool,
+) -> None:
+    records = [RawRecord.from_payload(item) for item in results]
+    with engine.begin() as conn:
+        counts = land_records(conn, manifest.server, manifest.asset_uid, run_id, records)
+        if watermark and records:
+            last = max(r.kobo_id for r in records)
+            times = [r.submission_time for r in records if r.submission_time]
+            _save_state(
+                conn,
+                manifest.server,
+                manifest.asset_uid,
+                {
+                    "last_id": last,
+                    "last_submission_time": max(times) if times else None,
+                    "updated_run": run_id,
+                },
+            )
+    manifest.add(counts)
+    manifest._landed.update(r.kobo_id for r in records)
+
+
+def _stored_identities(engine: Engine, server: str, asset_uid: str) -> dict[int, tuple[str, Any]]:
+    t = raw_submission
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.kobo_id, t.c.uuid, t.c.validation_status, t.c.deleted_run).where(
+                t.c.server == server, t.c.asset_uid == asset_uid
+            )
+        )
+        return {
+            int(r.kobo_id): (r.uuid, r.validation_status if r.deleted_run is None else "deleted")
+            for r in rows
+        }
+
+
+def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def sync_asset(
+    engine: Engine,
+    client: KoboClient,
+    asset_uid: str,
+    run_id: int,
+    *,
+    sweep: bool = True,
+    page_size: int = 1000,
+    progress: Progress = _no_progress,
+) -> SyncManifest:
+    """Pull one asset into the raw landing; returns the run manifest for it."""
+    started = time.monotonic()
+    before = (client.stats.requests, client.stats.retries)
+    manifest = SyncManifest(asset_uid=asset_uid, server=client.server)
+    asset = client.get_asset(asset_uid)
+    if not asset.get("has_deployment"):
+        raise KoboError(
+            "KOBO409", where=client.server, params={"server": client.server, "asset": asset_uid}
+        )
+
+    # 1. new submissions, keyset-paged on _id
+    watermark = _state(engine, client.server, asset_uid)
+    done = 0
+    for page in client.iter_data_pages(
+        asset_uid, query={"_id": {"$gt": watermark}}, sort={"_id": 1}, limit=page_size
+    ):
+        manifest.pages += 1
+        _land_page(engine, manifest, run_id, page.results, watermark=True)
+        done += len(page.results)
+        progress("new", done, page.count)
+
+    # 2. sweep: ids, uuids and statuses of everything on the server
+    if sweep:
+        stored = _stored_identities(engine, client.server, asset_uid)
+        live: dict[int, tuple[str, Any]] = {}
+        for page in client.iter_data_pages(
+            asset_uid, fields=["_id"], sort={"_id": 1}, limit=page_size
+        ):
+            manifest.pages += 1
+            for item in page.results:
+                status = item.get("_validation_status") or {}
+                live[int(item["_id"])] = (str(item.get("_uuid")), status.get("uid"))
+            progress("sweep", len(live), page.count)
+        manifest.on_server = len(live)
+        to_fetch = sorted(
+            kobo_id
+            for kobo_id, identity in live.items()
+            if kobo_id not in manifest._landed and stored.get(kobo_id) != identity
+        )
+        fetched = 0
+        for chunk in _chunks(to_fetch, FETCH_CHUNK):
+            for page in client.iter_data_pages(
+                asset_uid, query={"_id": {"$in": chunk}}, sort={"_id": 1}, limit=page_size
+            ):
+                manifest.pages += 1
+                _land_page(engine, manifest, run_id, page.results, watermark=False)
+                fetched += len(page.results)
+                progress("changes", fetched, len(to_fetch))
+        with engine.begin() as conn:
+            manifest.deleted = mark_deleted(conn, client.server, asset_uid, run_id, live)
+            _save_state(conn, client.server, asset_uid, {"last_sweep_run": run_id})
+        manifest.swept = True
+        manifest.unchanged = manifest.on_server - (
+            manifest.new + manifest.edited + manifest.changed + manifest.restored
+        )
+
+    manifest.requests = client.stats.requests - before[0]
+    manifest.retries = client.stats.retries - before[1]
+    manifest.duration_s = round(time.monotonic() - started, 3)
+    return manifest

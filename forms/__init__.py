@@ -1,0 +1,1 @@
+"""The programme as data: rubrics, reference data, the XLSForm builder and FormSchema."""

@@ -1,0 +1,1 @@
+"""The reporting warehouse: schema and migrations, raw landing tables, loads, scores, marts."""

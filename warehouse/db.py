@@ -1,0 +1,90 @@
+"""Engine factory for the two supported databases: SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from forms.errors import HtsdError, Message, register_messages
+
+register_messages(
+    {
+        "DB001": Message(
+            "địa chỉ kho dữ liệu không hợp lệ: {detail}",
+            "the warehouse URL is invalid: {detail}",
+            "dùng dạng sqlite:///htsd.sqlite hoặc postgresql://user@host:5432/db",
+            "use the form sqlite:///htsd.sqlite or postgresql://user@host:5432/db",
+        ),
+        "DB002": Message(
+            "không kết nối được kho dữ liệu: {detail}",
+            "cannot connect to the warehouse: {detail}",
+            "kiểm tra máy chủ cơ sở dữ liệu đang chạy và HTSD_DATABASE_URL",
+            "check that the database server is running and HTSD_DATABASE_URL is right",
+        ),
+        "DB003": Message(
+            "loại cơ sở dữ liệu '{dialect}' không được hỗ trợ",
+            "database kind '{dialect}' is not supported",
+            "dùng sqlite hoặc postgresql",
+            "use sqlite or postgresql",
+        ),
+    }
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, safe for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def normalise_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// and use the psycopg 3 driver for both."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a warehouse URL; raises HtsdError with a fix for a bad URL."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise HtsdError("DB001", where=redact_url(url), params={"detail": str(exc)}) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise HtsdError("DB003", where=redact_url(url), params={"dialect": backend})
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise HtsdError(
+            "DB002",
+            where=redact_url(engine.url.render_as_string(hide_password=True)),
+            params={"detail": detail},
+        ) from None

@@ -1,0 +1,44 @@
+"""Apply the warehouse migrations; cheap when the database is already at the head revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from warehouse.db import check_connection
+
+_SCRIPT_LOCATION = str(Path(__file__).parent / "migrations")
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", _SCRIPT_LOCATION)
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the warehouse to the head revision. Returns True when anything was applied."""
+    check_connection(engine)
+    if current_revision(engine) == head_revision():
+        return False
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return True

@@ -1,0 +1,1 @@
+"""Alembic migrations of the core warehouse tables, applied automatically by `upgrade()`."""

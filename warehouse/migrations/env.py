@@ -1,0 +1,10 @@
+"""Alembic environment: always given a live connection by warehouse.migrate.upgrade()."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=None, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

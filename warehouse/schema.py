@@ -1,0 +1,73 @@
+"""Core warehouse tables (created by the Alembic migrations in warehouse/migrations).
+
+- `run_log`: one row per command run.
+- `raw_submission`: every submission as last pulled, keyed by server + asset uid + Kobo `_id`.
+- `raw_submission_history`: each earlier version of an edited submission, kept whole.
+- `sync_state`: the incremental watermark per server and asset, committed with the data.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+run_log = sa.Table(
+    "run_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("command", sa.String(64), nullable=False),
+    sa.Column("arguments", sa.Text, nullable=False, default="{}"),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("counts", sa.Text, nullable=False, default="{}"),
+    sa.Column("error", sa.Text),
+)
+
+raw_submission = sa.Table(
+    "raw_submission",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("uuid", sa.String(128), nullable=False),
+    sa.Column("root_uuid", sa.String(128)),
+    sa.Column("form_version", sa.String(64)),
+    sa.Column("submission_time", sa.String(32)),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("validation_status", sa.String(64)),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("edits", sa.Integer, nullable=False, default=0),
+    sa.Column("first_seen_run", sa.Integer, sa.ForeignKey("run_log.id"), nullable=False),
+    sa.Column("last_seen_run", sa.Integer, sa.ForeignKey("run_log.id"), nullable=False),
+    sa.Column("deleted_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.UniqueConstraint("server", "asset_uid", "kobo_id", name="uq_raw_submission_key"),
+)
+
+raw_submission_history = sa.Table(
+    "raw_submission_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("uuid", sa.String(128), nullable=False),
+    sa.Column("form_version", sa.String(64)),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("superseded_run", sa.Integer, sa.ForeignKey("run_log.id"), nullable=False),
+    sa.Index("ix_raw_history_key", "server", "asset_uid", "kobo_id"),
+)
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("last_id", sa.BigInteger),
+    sa.Column("last_submission_time", sa.String(32)),
+    sa.Column("last_sweep_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Column("updated_run", sa.Integer, sa.ForeignKey("run_log.id")),
+)

@@ -1,0 +1,63 @@
+"""What the warehouse holds, per asset: the numbers `htsd status` prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from warehouse.runlog import last_run
+from warehouse.schema import raw_submission, raw_submission_history, sync_state
+
+
+def warehouse_status(engine: Engine) -> dict[str, Any]:
+    t = raw_submission
+    h = raw_submission_history
+    assets: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(
+                t.c.asset_uid,
+                t.c.server,
+                sa.func.count().filter(t.c.deleted_run.is_(None)).label("submissions"),
+                sa.func.count().filter(t.c.deleted_run.is_not(None)).label("deleted"),
+                sa.func.count().filter(t.c.edits > 0, t.c.deleted_run.is_(None)).label("edited"),
+                sa.func.count(sa.distinct(t.c.form_version)).label("versions"),
+                sa.func.max(t.c.submission_time).label("last_submission_time"),
+            )
+            .group_by(t.c.asset_uid, t.c.server)
+            .order_by(t.c.asset_uid)
+        ).all()
+        history = dict(
+            conn.execute(
+                sa.select(h.c.asset_uid, sa.func.count()).group_by(h.c.asset_uid)
+            ).all()
+        )
+        states = {
+            row.asset_uid: row
+            for row in conn.execute(sa.select(sync_state.c.asset_uid, sync_state.c.last_id))
+        }
+    for row in rows:
+        entry = assets.setdefault(
+            row.asset_uid,
+            {
+                "server": row.server,
+                "submissions": 0,
+                "edited": 0,
+                "deleted": 0,
+                "versions": 0,
+                "history": 0,
+                "last_submission_time": None,
+                "watermark_id": None,
+            },
+        )
+        entry["submissions"] += row.submissions
+        entry["edited"] += row.edited
+        entry["deleted"] += row.deleted
+        entry["versions"] = max(entry["versions"], row.versions)
+        entry["history"] = int(history.get(row.asset_uid, 0))
+        entry["last_submission_time"] = row.last_submission_time
+        state = states.get(row.asset_uid)
+        entry["watermark_id"] = state.last_id if state else None
+    return {"assets": assets, "last_run": last_run(engine)}
