@@ -43,7 +43,9 @@ def main(
     Example: htsd demo
     """
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings(config, database_url=database_url, language=lang)
     except HtsdError as error:

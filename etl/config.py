@@ -1,4 +1,4 @@
-"""Configuration: one `htsd.toml`, resolved once with precedence flag > environment > file > default.
+"""Configuration: one `htsd.toml`, resolved once (precedence flag > environment > file > default).
 
 The KoboToolbox token is read only from the environment (`KOBOTOOLBOX_TOKEN`); it is never
 read from a file, printed, logged or stored.

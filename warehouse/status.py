@@ -29,10 +29,8 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
             .group_by(t.c.asset_uid, t.c.server)
             .order_by(t.c.asset_uid)
         ).all()
-        history = dict(
-            conn.execute(
-                sa.select(h.c.asset_uid, sa.func.count()).group_by(h.c.asset_uid)
-            ).all()
+        history: dict[str, int] = dict(
+            conn.execute(sa.select(h.c.asset_uid, sa.func.count()).group_by(h.c.asset_uid)).all()
         )
         states = {
             row.asset_uid: row

@@ -102,5 +102,4 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-
 pass_app = click.make_pass_decorator(App)

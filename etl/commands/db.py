@@ -30,7 +30,9 @@ def upgrade_command(app: App) -> None:
     if applied:
         click.echo(app.t("Đã nâng cấp", "Upgraded") + f" {where} → {head_revision()}")
     else:
-        click.echo(app.t("Đã ở phiên bản mới nhất", "Already at the latest revision") + f": {where}")
+        click.echo(
+            app.t("Đã ở phiên bản mới nhất", "Already at the latest revision") + f": {where}"
+        )
 
 
 COMMANDS = [db_group]

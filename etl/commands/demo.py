@@ -44,7 +44,9 @@ def demo_command(app: App, ctx: click.Context, out: str, submissions: int) -> No
             language=app.settings.language,
         )
         demo_app = App(settings=settings, silent=app.silent)
-        click.echo(app.t("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server") + f": {server.url}")
+        click.echo(
+            app.t("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server") + f": {server.url}"
+        )
         client = KoboClient(server.url, demo.token)
         _, manifests = run_sync(demo_app, client, [demo.asset_uid])
         for manifest in manifests:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
 from etl.kobo.client import KoboClient
@@ -36,6 +43,20 @@ def summary_line(app: App, m: SyncManifest) -> str:
     )
 
 
+class _Bars:
+    """One progress bar per stage of one asset's sync."""
+
+    def __init__(self, bar: Progress, uid: str) -> None:
+        self.bar = bar
+        self.uid = uid
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(f"{self.uid} {stage}", total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+
 def run_sync(
     app: App, client: KoboClient, assets: list[str], *, sweep: bool = True, page_size: int = 1000
 ) -> tuple[int, list[SyncManifest]]:
@@ -51,15 +72,12 @@ def run_sync(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=app.err, transient=True) as bar:
+        console = app.err
+        with Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as bar:
             for uid in assets:
-                tasks: dict[str, Any] = {}
-
-                def progress(stage: str, done: int, total: int | None, uid: str = uid) -> None:
-                    if stage not in tasks:
-                        tasks[stage] = bar.add_task(f"{uid} {stage}", total=total)
-                    bar.update(tasks[stage], completed=done, total=total)
-
+                progress = _Bars(bar, uid)
                 manifests.append(
                     sync_asset(
                         app.engine(),
@@ -98,9 +116,7 @@ def sync_command(
     if not chosen:
         raise HtsdError("SYNC001", where="--asset")
     client = KoboClient(app.settings.kobo_url, app.settings.kobo_token)
-    run_id, manifests = run_sync(
-        app, client, chosen, sweep=not no_sweep, page_size=page_size
-    )
+    run_id, manifests = run_sync(app, client, chosen, sweep=not no_sweep, page_size=page_size)
     if as_json:
         emit_json({"run_id": run_id, "assets": {m.asset_uid: m.as_dict() for m in manifests}})
         return

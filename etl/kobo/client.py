@@ -174,7 +174,7 @@ class KoboClient:
         expect_json: bool,
     ) -> Any:
         status = response.status_code
-        params = {"server": self.server, "asset": asset or "-", "path": path}
+        params: dict[str, Any] = {"server": self.server, "asset": asset or "-", "path": path}
         if status < 300:
             if not expect_json:
                 return body
@@ -225,16 +225,16 @@ class KoboClient:
         limit: int = MAX_PAGE,
     ) -> Iterator[Page]:
         """Every page of `/data/`, following `next` until it is null."""
-        params: dict[str, Any] | None = {
+        first: dict[str, Any] = {
             "format": "json",
             "limit": limit,
             "sort": json.dumps(dict(sort or {"_id": 1}), separators=(",", ":")),
         }
-        assert params is not None
         if query:
-            params["query"] = json.dumps(dict(query), separators=(",", ":"))
+            first["query"] = json.dumps(dict(query), separators=(",", ":"))
         if fields:
-            params["fields"] = json.dumps(fields, separators=(",", ":"))
+            first["fields"] = json.dumps(fields, separators=(",", ":"))
+        params: dict[str, Any] | None = first
         url: str | None = f"/api/v2/assets/{uid}/data/"
         while url:
             body = self.request("GET", url, asset=uid, params=params)

@@ -19,24 +19,23 @@ register_messages(
             "API Key)",
         ),
         "KOBO401": Message(
-            "máy chủ {server} từ chối token ({detail})",
-            "server {server} rejected the token ({detail})",
+            "máy chủ từ chối token ({detail})",
+            "the server rejected the token ({detail})",
             "kiểm tra KOBOTOOLBOX_TOKEN có đúng là khóa API của tài khoản trên chính máy chủ "
             "này (KOBOTOOLBOX_URL) và chưa bị thu hồi",
             "check that KOBOTOOLBOX_TOKEN is the API key of an account on this very server "
             "(KOBOTOOLBOX_URL) and has not been revoked",
         ),
         "KOBO403": Message(
-            "máy chủ {server} không cho phép thao tác này trên dự án {asset} ({detail})",
-            "server {server} does not allow this on project {asset} ({detail})",
+            "máy chủ không cho phép thao tác này trên dự án {asset} ({detail})",
+            "the server does not allow this on project {asset} ({detail})",
             "nhờ chủ dự án cấp quyền (xem/kiểm duyệt dữ liệu) cho tài khoản của token",
             "ask the project owner to share it with the token's account (view/validate "
             "submissions)",
         ),
         "KOBO404": Message(
-            "máy chủ {server} không thấy dự án {asset} (404): uid sai, hoặc token không có "
-            "quyền xem dự án",
-            "server {server} has no project {asset} visible to this token (404): a wrong uid, "
+            "máy chủ không thấy dự án {asset} (404): uid sai, hoặc token không có quyền xem dự án",
+            "the server has no project {asset} visible to this token (404): a wrong uid, "
             "or a token without access",
             "kiểm tra uid của dự án, biến KOBOTOOLBOX_TOKEN đã đặt, và tài khoản đó được chia sẻ "
             "dự án",
@@ -44,38 +43,38 @@ register_messages(
             "see the project",
         ),
         "KOBO409": Message(
-            "dự án {asset} trên {server} chưa được triển khai (deploy)",
-            "project {asset} on {server} has not been deployed",
+            "dự án {asset} chưa được triển khai (deploy)",
+            "project {asset} has not been deployed",
             "triển khai biểu mẫu: htsd forms deploy, hoặc nút Deploy trên KoboToolbox",
             "deploy the form first: htsd forms deploy, or the Deploy button in KoboToolbox",
         ),
         "KOBO410": Message(
-            "máy chủ {server} đã bỏ API v1",
-            "server {server} has removed API v1",
+            "máy chủ đã bỏ API v1",
+            "the server has removed API v1",
             "dùng địa chỉ gốc của KPI (kf), htsd dùng API v2",
             "use the KPI (kf) base URL; htsd speaks API v2",
         ),
         "KOBO500": Message(
-            "máy chủ {server} trả lỗi {status} cho {path} sau {attempts} lần thử",
-            "server {server} answered {status} for {path} after {attempts} attempts",
+            "máy chủ trả lỗi {status} cho {path} sau {attempts} lần thử",
+            "the server answered {status} for {path} after {attempts} attempts",
             "thử lại sau; nếu lỗi kéo dài, báo quản trị máy chủ",
             "try again later; if it persists, tell the server's administrator",
         ),
         "KOBO502": Message(
-            "không kết nối được máy chủ {server} ({detail})",
-            "cannot reach server {server} ({detail})",
+            "không kết nối được máy chủ ({detail})",
+            "cannot reach the server ({detail})",
             "kiểm tra KOBOTOOLBOX_URL và kết nối mạng",
             "check KOBOTOOLBOX_URL and the network connection",
         ),
         "KOBO400": Message(
-            "máy chủ {server} từ chối yêu cầu {path}: {detail}",
-            "server {server} rejected the request {path}: {detail}",
+            "máy chủ từ chối yêu cầu {path}: {detail}",
+            "the server rejected the request {path}: {detail}",
             "kiểm tra tham số của lệnh",
             "check the command's parameters",
         ),
         "KOBO422": Message(
-            "máy chủ {server} trả dữ liệu không phải JSON cho {path}",
-            "server {server} returned something other than JSON for {path}",
+            "máy chủ trả dữ liệu không phải JSON cho {path}",
+            "the server returned something other than JSON for {path}",
             "kiểm tra KOBOTOOLBOX_URL là địa chỉ KPI (vd. https://kf.kobotoolbox.org)",
             "check that KOBOTOOLBOX_URL is the KPI address (e.g. https://kf.kobotoolbox.org)",
         ),

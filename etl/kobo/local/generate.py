@@ -164,6 +164,8 @@ class _Generator:
         return None
 
 
-def generate_answers(content: Mapping[str, Any], rng: random.Random, now: datetime) -> dict[str, Any]:
+def generate_answers(
+    content: Mapping[str, Any], rng: random.Random, now: datetime
+) -> dict[str, Any]:
     """One submission's answers for the given KPI content."""
     return _Generator(content, rng, now).run()

@@ -21,7 +21,7 @@ ALLOWED = frozenset(
 _MISSING = object()
 
 
-class UnsupportedQuery(Exception):
+class UnsupportedQueryError(Exception):
     """Raised where the real server answers 400 ["Unsupported query"]."""
 
 
@@ -75,12 +75,12 @@ def _match_operators(value: Any, spec: Mapping[str, Any]) -> bool:
                 return False
         elif op == "$in":
             if not isinstance(target, list):
-                raise UnsupportedQuery("$in needs an array")
+                raise UnsupportedQueryError("$in needs an array")
             if not any(_equals(value, t) for t in target):
                 return False
         elif op == "$nin":
             if not isinstance(target, list):
-                raise UnsupportedQuery("$nin needs an array")
+                raise UnsupportedQueryError("$nin needs an array")
             if any(_equals(value, t) for t in target):
                 return False
         elif op == "$exists":
@@ -94,7 +94,7 @@ def _match_operators(value: Any, spec: Mapping[str, Any]) -> bool:
             continue
         elif op == "$all":
             if not isinstance(target, list):
-                raise UnsupportedQuery("$all needs an array")
+                raise UnsupportedQueryError("$all needs an array")
             items = value if isinstance(value, list) else [value]
             if not all(any(_equals(v, t) for v in items) for t in target):
                 return False
@@ -107,7 +107,7 @@ def _match_operators(value: Any, spec: Mapping[str, Any]) -> bool:
             if isinstance(target, dict) and _match_operators(value, target):
                 return False
         else:  # $expr / $ifNull: not needed by any client here
-            raise UnsupportedQuery(op)
+            raise UnsupportedQueryError(op)
     return True
 
 

@@ -31,7 +31,9 @@ def _choice(list_name: str, name: str, vi: str, en: str, **extra: Any) -> dict[s
 
 
 def _admin_choices() -> list[dict[str, Any]]:
-    source = resources.files("forms") / "reference" / "bac_kan_admin_units_2020-02-01_2025-06-30.csv"
+    source = (
+        resources.files("forms") / "reference" / "bac_kan_admin_units_2020-02-01_2025-06-30.csv"
+    )
     choices: list[dict[str, Any]] = []
     districts: dict[str, str] = {}
     with source.open(encoding="utf-8") as handle:

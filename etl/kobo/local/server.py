@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from etl.kobo.local.query import UnsupportedQuery, matches
+from etl.kobo.local.query import UnsupportedQueryError, matches
 from etl.kobo.local.store import LocalAsset, LocalKobo
 
 DEFAULT_PAGE = 100
@@ -80,7 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, payload, headers)
         except ApiError as exc:
             self._send(exc.status, exc.body, exc.headers)
-        except _DropConnection as drop:
+        except _DropConnectionError as drop:
             self._drop(drop.payload)
 
     def _read_body(self) -> bytes:
@@ -133,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
         return user
 
 
-class _DropConnection(Exception):
+class _DropConnectionError(Exception):
     def __init__(self, payload: Any) -> None:
         super().__init__("drop")
         self.payload = payload
@@ -203,7 +203,7 @@ class KoboApi:
                 allowed = True
                 if verb == method:
                     kwargs = match.groupdict()
-                    return lambda h, p, b: handler(h, p, b, **kwargs)  # type: ignore[no-any-return]
+                    return lambda h, p, b: handler(h, p, b, **kwargs)
         if allowed:
             raise ApiError(405, {"detail": f'Method "{method}" not allowed.'})
         raise ApiError(404, {"detail": "Not found."})
@@ -245,7 +245,9 @@ class KoboApi:
         }
         if full:
             out["content"] = asset.content
-            out["version__content_hash"] = asset.versions[-1].content_hash if asset.versions else None
+            out["version__content_hash"] = (
+                asset.versions[-1].content_hash if asset.versions else None
+            )
             out["version_count"] = len(asset.versions)
             out["deployed_versions"] = {
                 "count": len(deployed),
@@ -318,8 +320,14 @@ class KoboApi:
                 items = [v for v in items if v.date_deployed is not False]
             path = urlsplit(handler.path).path
             limit, start, next_url, previous = self._paginate(handler, path, params, len(items))
-            results = [self._version_json(handler, asset, v.uid) for v in items[start : start + limit]]
-        return 200, {"count": len(items), "next": next_url, "previous": previous, "results": results}, {}
+            results = [
+                self._version_json(handler, asset, v.uid) for v in items[start : start + limit]
+            ]
+        return (
+            200,
+            {"count": len(items), "next": next_url, "previous": previous, "results": results},
+            {},
+        )
 
     def version_detail(
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, vuid: str
@@ -385,10 +393,10 @@ class KoboApi:
                 ]
             else:
                 selected = [d for d in docs if matches(d, query)]
-        except UnsupportedQuery:
+        except UnsupportedQueryError:
             raise ApiError(400, ["Unsupported query"]) from None
         for key, direction in reversed(list(sort.items())):
-            selected.sort(key=lambda d, k=key: _sort_key(d.get(k)), reverse=int(direction) < 0)
+            selected.sort(key=_sort_by(key), reverse=int(direction) < 0)
         path = urlsplit(handler.path).path
         limit, start, next_url, previous = self._paginate(handler, path, params, len(selected))
         with self.kobo.lock:
@@ -398,7 +406,7 @@ class KoboApi:
             page = [{k: v for k, v in d.items() if k in keep} for d in page]
         body = {"count": len(selected), "next": next_url, "previous": previous, "results": page}
         if fault:  # drop this connection mid-body
-            raise _DropConnection(body)
+            raise _DropConnectionError(body)
         return 200, body, {}
 
     def data_detail(
@@ -486,6 +494,13 @@ def _payload(body: bytes) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ApiError(400, {"detail": "Invalid payload"})
     return payload
+
+
+def _sort_by(key: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    def sort_key(doc: dict[str, Any]) -> tuple[int, Any]:
+        return _sort_key(doc.get(key))
+
+    return sort_key
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

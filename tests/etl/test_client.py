@@ -1,0 +1,72 @@
+"""The KoboToolbox client against the real local server: paging, retries, errors."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from etl.kobo.client import KoboClient
+from etl.kobo.errors import KoboError
+from tests.conftest import RunningKobo
+
+
+def test_follows_next_over_every_page(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    pages = list(client.iter_data_pages(kobo.asset_uid, limit=100))
+    assert len(pages) == 3
+    ids = [doc["_id"] for page in pages for doc in page.results]
+    assert ids == sorted(ids) and len(set(ids)) == 250
+
+
+def test_retries_429_502_and_a_dropped_body(kobo: RunningKobo) -> None:
+    faults = kobo.kobo.faults
+    faults.rate_429, faults.rate_502, faults.retry_after = 0.2, 0.2, 0
+    faults.drop_body_requests = {2}
+    client = KoboClient(kobo.url, kobo.token, backoff=0.01)
+    ids = [
+        doc["_id"]
+        for page in client.iter_data_pages(kobo.asset_uid, limit=25)
+        for doc in page.results
+    ]
+    assert len(set(ids)) == 250 and len(ids) == 250
+    assert client.stats.retries >= 1 and faults.injected >= 1
+
+
+def test_gives_up_with_a_clear_error_after_retries(kobo: RunningKobo) -> None:
+    kobo.kobo.faults.rate_502 = 1.0
+    client = KoboClient(kobo.url, kobo.token, max_retries=2, backoff=0.01)
+    with pytest.raises(KoboError) as caught:
+        list(client.iter_data_pages(kobo.asset_uid))
+    assert caught.value.code == "KOBO500"
+    assert kobo.url in caught.value.render("en")
+
+
+@pytest.mark.parametrize(
+    ("token", "asset", "code"),
+    [("0" * 40, None, "KOBO401"), (None, "aNoSuchAssetHere", "KOBO404")],
+)
+def test_errors_are_coded(
+    kobo: RunningKobo, token: str | None, asset: str | None, code: str
+) -> None:
+    client = KoboClient(kobo.url, token or kobo.token)
+    with pytest.raises(KoboError) as caught:
+        client.get_asset(asset or kobo.asset_uid)
+    assert caught.value.code == code
+    assert (token or kobo.token) not in caught.value.render("vi")
+
+
+def test_unreachable_server() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = KoboClient(f"http://127.0.0.1:{port}", "t" * 40, max_retries=1, backoff=0.01)
+    with pytest.raises(KoboError) as caught:
+        client.get_asset("aAny")
+    assert caught.value.code == "KOBO502"
+
+
+def test_missing_token_is_a_user_error() -> None:
+    with pytest.raises(KoboError) as caught:
+        KoboClient("http://127.0.0.1:1", None)
+    assert caught.value.code == "KOBO001"

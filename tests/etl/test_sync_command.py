@@ -1,0 +1,124 @@
+"""`htsd sync` and `htsd status` end to end: real server, real CLI process, both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import RunningKobo, start_kobo
+from tests.helpers import run_htsd
+
+
+@pytest.fixture(scope="module")
+def kobo_2500() -> Iterator[RunningKobo]:
+    yield from start_kobo(2500, seed=11)
+
+
+def _env(kobo: RunningKobo, warehouse_url: str, *, token: str | None = None) -> dict[str, str]:
+    env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": token or kobo.token}
+    if not warehouse_url.startswith("sqlite"):
+        env["HTSD_DATABASE_URL"] = warehouse_url  # SQLite: the default URL in the cwd
+    return env
+
+
+def test_sync_2500_then_nothing_new(
+    kobo_2500: RunningKobo, warehouse_url: str, tmp_path: Path
+) -> None:
+    env = _env(kobo_2500, warehouse_url)
+    first = run_htsd(["sync", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    manifest = json.loads(first.stdout)["assets"][kobo_2500.asset_uid]
+    assert (manifest["new"], manifest["on_server"]) == (2500, 2500)
+    assert manifest["pages"] >= 6  # 3 pages of new submissions, 3 of the sweep
+
+    second = run_htsd(["sync", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr
+    again = json.loads(second.stdout)["assets"][kobo_2500.asset_uid]
+    assert (again["new"], again["edited"], again["deleted"], again["unchanged"]) == (0, 0, 0, 2500)
+
+    status = run_htsd(["status", "--json"], cwd=tmp_path, env=env)
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    assert data["assets"][kobo_2500.asset_uid]["submissions"] == 2500
+    assert data["last_run"]["command"] == "sync" and data["last_run"]["status"] == "ok"
+    if warehouse_url.startswith("sqlite"):
+        assert (tmp_path / "htsd.sqlite").is_file()
+    else:
+        engine = sa.create_engine(warehouse_url)
+        with engine.connect() as conn:
+            count = conn.execute(sa.text("SELECT count(*) FROM raw_submission")).scalar()
+        engine.dispose()
+        assert count == 2500
+
+
+def test_edits_deletions_and_late_arrivals(
+    kobo: RunningKobo, warehouse_url: str, tmp_path: Path
+) -> None:
+    env = _env(kobo, warehouse_url)
+    assert run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env).returncode == 0
+    for kobo_id in (3, 30, 60):
+        kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"household/year": "2027"})
+    kobo.kobo.delete_submissions(kobo.asset_uid, [10, 20])
+    kobo.kobo.generate(kobo.asset_uid, 4)
+    result = run_htsd(["sync", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    m = json.loads(result.stdout)["assets"][kobo.asset_uid]
+    assert (m["new"], m["edited"], m["deleted"]) == (4, 3, 2)
+    status = json.loads(run_htsd(["status", "--json"], cwd=tmp_path, env=env).stdout)
+    entry = status["assets"][kobo.asset_uid]
+    assert (entry["submissions"], entry["edited"], entry["deleted"], entry["history"]) == (
+        252,
+        3,
+        2,
+        3,
+    )
+
+
+def _all_text(warehouse_url: str) -> str:
+    engine = sa.create_engine(warehouse_url)
+    chunks = []
+    with engine.connect() as conn:
+        for table in sa.inspect(engine).get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                chunks.append(" ".join(str(v) for v in row))
+    engine.dispose()
+    return "\n".join(chunks)
+
+
+def test_wrong_token_one_clear_line(kobo: RunningKobo, warehouse_url: str, tmp_path: Path) -> None:
+    bad = "f" * 40
+    env = _env(kobo, warehouse_url, token=bad)
+    result = run_htsd(["-v", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith(("Lỗi", "Error"))]
+    assert len(errors) == 1, result.stderr
+    assert kobo.url in errors[0] and "KOBOTOOLBOX_TOKEN" in errors[0]
+    assert "Traceback" not in result.stderr
+    assert bad not in result.stdout + result.stderr
+    url = (
+        warehouse_url
+        if not warehouse_url.startswith("sqlite")
+        else f"sqlite:///{tmp_path}/htsd.sqlite"
+    )
+    stored = _all_text(url)
+    assert bad not in stored and "failed" in stored  # the failed run is logged, without the token
+    english = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    assert english.stderr.startswith("Error [KOBO401]")
+
+
+def test_undeployed_asset_and_unreachable_server(kobo: RunningKobo, tmp_path: Path) -> None:
+    draft = kobo.kobo.create_asset("hoikhuyenhoc", "Bản nháp", {"survey": [], "choices": []})
+    env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": kobo.token}
+    result = run_htsd(["sync", "--asset", draft.uid], cwd=tmp_path, env=env)
+    assert (
+        result.returncode == 1 and "[KOBO409]" in result.stderr and "Traceback" not in result.stderr
+    )
+    env["KOBOTOOLBOX_URL"] = "http://127.0.0.1:9"
+    result = run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    assert (
+        result.returncode == 3 and "[KOBO502]" in result.stderr and "Traceback" not in result.stderr
+    )
