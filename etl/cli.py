@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from etl.commands import db, demo, kobo, status, sync
+from etl.commands import db, demo, importer, kobo, status, sync
 from etl.commands.common import App, fail
 from etl.config import load_settings
 from forms.errors import HtsdError
@@ -53,6 +53,6 @@ def main(
     ctx.obj = App(settings=settings, silent=silent)
 
 
-for _module in (db, demo, kobo, status, sync):
+for _module in (db, demo, importer, kobo, status, sync):
     for _command in _module.COMMANDS:
         main.add_command(_command)

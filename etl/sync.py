@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
 from etl.kobo.errors import KoboError
+from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
 from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted
 from warehouse.schema import raw_submission, sync_state
 
@@ -53,6 +54,7 @@ class SyncManifest:
     retries: int = 0
     duration_s: float = 0.0
     swept: bool = False
+    versions: list[str] = field(default_factory=list)
     _landed: set[int] = field(default_factory=set, repr=False)
 
     def add(self, counts: LandCounts) -> None:
@@ -153,6 +155,8 @@ def sync_asset(
         raise KoboError(
             "KOBO409", where=client.server, params={"server": client.server, "asset": asset_uid}
         )
+    with engine.begin() as conn:
+        save_asset(conn, client.server, asset, run_id)
 
     # 1. new submissions, keyset-paged on _id
     watermark = _state(engine, client.server, asset_uid)
@@ -200,7 +204,25 @@ def sync_asset(
             manifest.new + manifest.edited + manifest.changed + manifest.restored
         )
 
+    manifest.versions = _fetch_versions(engine, client, asset_uid, run_id)
     manifest.requests = client.stats.requests - before[0]
     manifest.retries = client.stats.retries - before[1]
     manifest.duration_s = round(time.monotonic() - started, 3)
     return manifest
+
+
+def _fetch_versions(engine: Engine, client: KoboClient, asset_uid: str, run_id: int) -> list[str]:
+    """Store the content of every version seen in the data and not yet stored."""
+    seen = versions_in_data(engine, client.server, asset_uid)
+    missing = sorted(seen - known_versions(engine, client.server, asset_uid))
+    for version_uid in missing:
+        try:
+            version = client.get_version(asset_uid, version_uid)
+        except KoboError as error:
+            if error.code != "KOBO404":
+                raise
+            log.warning("asset %s: version %s is gone from the server", asset_uid, version_uid)
+            continue
+        with engine.begin() as conn:
+            save_version(conn, client.server, asset_uid, version, run_id)
+    return sorted(seen)

@@ -71,3 +71,43 @@ sync_state = sa.Table(
     sa.Column("last_sweep_run", sa.Integer, sa.ForeignKey("run_log.id")),
     sa.Column("updated_run", sa.Integer, sa.ForeignKey("run_log.id")),
 )
+
+kobo_asset = sa.Table(
+    "kobo_asset",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("form_name", sa.String(64)),
+    sa.Column("version_id", sa.String(64)),
+    sa.Column("deployed_version_id", sa.String(64)),
+    sa.Column("deployment_uuid", sa.String(64)),
+    sa.Column("has_deployment", sa.Boolean, nullable=False),
+    sa.Column("content", sa.Text),
+    sa.Column("fetched_run", sa.Integer, sa.ForeignKey("run_log.id")),
+)
+
+kobo_asset_version = sa.Table(
+    "kobo_asset_version",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("version_uid", sa.String(64), primary_key=True),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("date_deployed", sa.String(40)),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("fetched_run", sa.Integer, sa.ForeignKey("run_log.id")),
+)
+
+form_deployment = sa.Table(
+    "form_deployment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("form_name", sa.String(64), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("version_id", sa.String(64), nullable=False),
+    sa.Column("xlsform_hash", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+)

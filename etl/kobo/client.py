@@ -215,6 +215,59 @@ class KoboClient:
             yield from page.get("results", [])
             url, params = page.get("next"), None
 
+    def iter_versions(self, uid: str, *, deployed: bool = False) -> Iterator[dict[str, Any]]:
+        """The asset's versions, newest first (paginated)."""
+        url: str | None = f"/api/v2/assets/{uid}/versions/"
+        params: dict[str, Any] | None = {"deployed": "true"} if deployed else None
+        while url:
+            page = self.request("GET", url, asset=uid, params=params)
+            yield from page.get("results", [])
+            url, params = page.get("next"), None
+
+    def get_version(self, uid: str, version_uid: str) -> dict[str, Any]:
+        """One version with its `content`, to decode submissions collected with it."""
+        result: dict[str, Any] = self.request(
+            "GET", f"/api/v2/assets/{uid}/versions/{version_uid}/", asset=uid
+        )
+        return result
+
+    def get_validation_status(self, uid: str, submission_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = self.request(
+            "GET", f"/api/v2/assets/{uid}/data/{submission_id}/validation_status/", asset=uid
+        )
+        return result
+
+    def set_validation_status(
+        self, uid: str, submission_id: int, status_uid: str
+    ) -> dict[str, Any]:
+        check_status_uid(status_uid)
+        result: dict[str, Any] = self.request(
+            "PATCH",
+            f"/api/v2/assets/{uid}/data/{submission_id}/validation_status/",
+            asset=uid,
+            json_body={"validation_status.uid": status_uid},
+        )
+        return result
+
+    def set_validation_statuses(self, uid: str, submission_ids: list[int], status_uid: str) -> str:
+        """Bulk update. The uid is checked first: the server silently clears statuses when it
+        does not know the uid (KOBO-API.md §6)."""
+        check_status_uid(status_uid)
+        body = self.request(
+            "PATCH",
+            f"/api/v2/assets/{uid}/data/validation_statuses/",
+            asset=uid,
+            json_body={
+                "payload": {"submission_ids": submission_ids, "validation_status.uid": status_uid}
+            },
+        )
+        return str((body or {}).get("detail", ""))
+
+    def download(self, url: str, *, asset: str = "") -> bytes:
+        """An attachment's bytes (`download_url` of `_attachments`), with the same token."""
+        data: bytes = self.request("GET", url, asset=asset, expect_json=False)
+        return data
+
     def iter_data_pages(
         self,
         uid: str,
@@ -248,6 +301,22 @@ class KoboClient:
             page = Page(int(body.get("count", 0)), list(body["results"]), body.get("next"))
             yield page
             url, params = page.next_url, None
+
+
+VALIDATION_STATUSES = (
+    "validation_status_not_approved",
+    "validation_status_approved",
+    "validation_status_on_hold",
+)
+
+
+def check_status_uid(status_uid: str) -> None:
+    if status_uid not in VALIDATION_STATUSES:
+        raise KoboError(
+            "KOBO420",
+            where="validation_status.uid",
+            params={"value": status_uid, "allowed": ", ".join(VALIDATION_STATUSES)},
+        )
 
 
 def _detail(body: bytes) -> str:

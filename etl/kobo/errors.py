@@ -72,6 +72,12 @@ register_messages(
             "kiểm tra tham số của lệnh",
             "check the command's parameters",
         ),
+        "KOBO420": Message(
+            "trạng thái kiểm duyệt '{value}' không tồn tại",
+            "validation status '{value}' does not exist",
+            "dùng một trong: {allowed}",
+            "use one of: {allowed}",
+        ),
         "KOBO422": Message(
             "máy chủ trả dữ liệu không phải JSON cho {path}",
             "the server returned something other than JSON for {path}",

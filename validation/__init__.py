@@ -1,0 +1,1 @@
+"""Validation: expectation suites derived from FormSchema, domain rules, findings, review."""

@@ -1,0 +1,108 @@
+"""KoboToolbox assets and the content of each of their versions, as read from the server.
+
+Submissions are decoded with the content of the version they were collected with
+(`__version__`), so every version seen in the data is kept here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from warehouse.schema import form_deployment, kobo_asset, kobo_asset_version, raw_submission
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def save_asset(conn: Connection, server: str, asset: Mapping[str, Any], run_id: int) -> None:
+    key = {"server": server, "asset_uid": asset["uid"]}
+    values = {
+        "name": asset.get("name"),
+        "version_id": asset.get("version_id"),
+        "deployed_version_id": asset.get("deployed_version_id"),
+        "deployment_uuid": asset.get("deployment__uuid"),
+        "has_deployment": bool(asset.get("has_deployment")),
+        "content": _dump(asset.get("content") or {}),
+        "fetched_run": run_id,
+    }
+    t = kobo_asset
+    updated = conn.execute(
+        t.update().where(t.c.server == server, t.c.asset_uid == asset["uid"]).values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(t.insert().values(**key, **values))
+
+
+def known_versions(engine: Engine, server: str, asset_uid: str) -> set[str]:
+    t = kobo_asset_version
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                sa.select(t.c.version_uid).where(t.c.server == server, t.c.asset_uid == asset_uid)
+            ).scalars()
+        )
+
+
+def versions_in_data(engine: Engine, server: str, asset_uid: str) -> set[str]:
+    t = raw_submission
+    with engine.connect() as conn:
+        return {
+            v
+            for v in conn.execute(
+                sa.select(t.c.form_version)
+                .where(t.c.server == server, t.c.asset_uid == asset_uid)
+                .distinct()
+            ).scalars()
+            if v
+        }
+
+
+def save_version(
+    conn: Connection, server: str, asset_uid: str, version: Mapping[str, Any], run_id: int
+) -> None:
+    date_deployed = version.get("date_deployed")
+    conn.execute(
+        kobo_asset_version.insert().values(
+            server=server,
+            asset_uid=asset_uid,
+            version_uid=version["uid"],
+            content_hash=version.get("content_hash"),
+            date_deployed=date_deployed if isinstance(date_deployed, str) else None,
+            content=_dump(version.get("content") or {}),
+            fetched_run=run_id,
+        )
+    )
+
+
+def version_contents(engine: Engine, server: str, asset_uid: str) -> dict[str, dict[str, Any]]:
+    """Content of every stored version of an asset, by version uid."""
+    t = kobo_asset_version
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.version_uid, t.c.content).where(
+                t.c.server == server, t.c.asset_uid == asset_uid
+            )
+        )
+        return {row.version_uid: json.loads(row.content) for row in rows}
+
+
+def last_deployment(engine: Engine, server: str, form_name: str) -> Mapping[str, Any] | None:
+    t = form_deployment
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(t)
+            .where(t.c.server == server, t.c.form_name == form_name)
+            .order_by(t.c.id.desc())
+            .limit(1)
+        ).first()
+    return dict(row._mapping) if row else None
+
+
+def record_deployment(conn: Connection, **values: Any) -> None:
+    conn.execute(form_deployment.insert().values(**values))
