@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from etl.kobo.local.deploy_routes import DeployRoutes
 from etl.kobo.local.query import UnsupportedQueryError, matches
 from etl.kobo.local.store import LocalAsset, LocalKobo
 
@@ -142,13 +143,20 @@ class _DropConnectionError(Exception):
 Route = Callable[[_Handler, dict[str, str], bytes], tuple[int, Any, dict[str, str]]]
 
 
-class KoboApi:
+class KoboApi(DeployRoutes):
     """The routes. Each returns (status, JSON body, extra headers) or raises ApiError."""
 
     def __init__(self, kobo: LocalKobo) -> None:
         self.kobo = kobo
+        deployment = re.compile(r"^/api/v2/assets/(?P<uid>\w+)/deployment/?$")
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", re.compile(r"^/api/v2/assets/?$"), self.list_assets),
+            ("POST", re.compile(r"^/api/v2/assets/?$"), self.create_asset),
+            ("POST", re.compile(r"^/api/v2/imports/?$"), self.create_import),
+            ("GET", re.compile(r"^/api/v2/imports/(?P<uid>\w+)/?$"), self.import_detail),
+            ("GET", deployment, self.deployment),
+            ("POST", deployment, self.deployment),
+            ("PATCH", deployment, self.deployment),
             ("GET", re.compile(r"^/api/v2/assets/(?P<uid>\w+)/?$"), self.asset_detail),
             ("GET", re.compile(r"^/api/v2/assets/(?P<uid>\w+)/versions/?$"), self.versions),
             (

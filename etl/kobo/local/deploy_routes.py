@@ -1,0 +1,183 @@
+"""Asset creation, XLSForm imports and deployments of the local KoboToolbox (KOBO-API.md §7)."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import TYPE_CHECKING, Any
+
+from etl.kobo.local.store import LocalKobo
+
+if TYPE_CHECKING:
+    from etl.kobo.local.server import KoboApi, _Handler
+
+Reply = tuple[int, Any, dict[str, str]]
+
+
+def _form_fields(handler: _Handler, body: bytes) -> dict[str, Any]:
+    """multipart/form-data fields: text values as str, files as bytes."""
+    content_type = handler.headers.get("Content-Type", "")
+    if not content_type.startswith("multipart/form-data"):
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            fields[str(name)] = payload
+        else:
+            fields[str(name)] = payload.decode("utf-8")
+    return fields
+
+
+def _uid(prefix: str, rng: random.Random) -> str:
+    return prefix + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(21))
+
+
+class DeployRoutes:
+    """Mixed into KoboApi: the write side of assets."""
+
+    kobo: LocalKobo
+
+    def create_asset(
+        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes
+    ) -> Reply:
+        from etl.kobo.local.server import ApiError
+
+        user = handler.username(required=True)
+        assert user is not None
+        data = json.loads(body or b"{}")
+        if not data.get("name"):
+            raise ApiError(400, {"name": ["This field is required."]})
+        asset = self.kobo.create_asset(
+            user, str(data["name"]), None, asset_type=str(data.get("asset_type") or "empty")
+        )
+        return 201, self._asset_json(handler, asset, True), {}
+
+    def create_import(
+        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes
+    ) -> Reply:
+        from etl.kobo.local.server import ApiError
+
+        user = handler.username(required=True)
+        assert user is not None
+        fields = _form_fields(handler, body)
+        if "file" not in fields:
+            raise ApiError(400, {"detail": "file, url or base64Encoded is required"})
+        with self.kobo.lock:
+            uid = _uid("i", self.kobo.rng)
+            self.kobo.imports[uid] = {
+                "uid": uid,
+                "status": "processing",
+                "messages": {},
+                "date_created": "",
+                "_user": user,
+                "_fields": fields,
+            }
+        url = handler.absolute(f"/api/v2/imports/{uid}/", {})
+        return 201, {"uid": uid, "url": url, "status": "processing"}, {}
+
+    def import_detail(
+        self: KoboApi, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str
+    ) -> Reply:
+        from etl.kobo.local.server import ApiError
+
+        handler.username(required=True)
+        with self.kobo.lock:
+            task = self.kobo.imports.get(uid)
+            if task is None:
+                raise ApiError(404, {"detail": "Not found."})
+            if task["status"] == "processing":
+                self._run_import(task)
+            public = {k: v for k, v in task.items() if not k.startswith("_")}
+        return 200, public, {}
+
+    def _run_import(self: KoboApi, task: dict[str, Any]) -> None:
+        from forms.kpi import xlsform_to_kpi_content
+
+        fields, user = task["_fields"], task["_user"]
+        try:
+            content = xlsform_to_kpi_content(fields["file"])
+        except Exception as exc:  # the real server reports any parse failure in the task
+            task.update(
+                status="error", messages={"error_type": type(exc).__name__, "error": str(exc)}
+            )
+            return
+        title = (content.get("settings") or {}).get("form_title")
+        destination = str(fields.get("destination") or "")
+        if destination:
+            target = destination.rstrip("/").split("/")[-1]
+            asset = self.kobo.assets.get(target)
+            if asset is None or asset.owner != user:
+                task.update(
+                    status="error",
+                    messages={
+                        "error_type": "PermissionDenied",
+                        "error": "user cannot update asset",
+                    },
+                )
+                return
+            self.kobo.replace_content(target, content, name=title)
+            key = "updated"
+        else:
+            library = fields.get("library") not in ("false", False)
+            survey_rows = [r for r in content.get("survey", []) if r.get("type")]
+            kind = "survey" if not library else ("block" if len(survey_rows) > 1 else "question")
+            name = title or str(fields.get("name") or "import").rsplit(".", 1)[0]
+            asset = self.kobo.create_asset(user, name, content, asset_type=kind)
+            key = "created"
+        task.update(
+            status="complete",
+            messages={key: [{"uid": asset.uid, "kind": "asset", "owner__username": asset.owner}]},
+        )
+
+    def deployment(
+        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
+    ) -> Reply:
+        from etl.kobo.local.server import ApiError
+
+        method = handler.command
+        with self.kobo.lock:
+            asset, user = self._asset(handler, uid)
+            if method == "GET":
+                if not asset.deployed:
+                    raise ApiError(404, {"detail": "Not found."})
+                return 200, self._deployment_json(handler, asset), {}
+            if asset.owner != user:
+                raise ApiError(
+                    403, {"detail": "You do not have permission to perform this action."}
+                )
+            data = json.loads(body or b"{}")
+            if method == "POST" and asset.deployed:
+                raise ApiError(405, {"detail": "Use PATCH to update an existing deployment"})
+            if method == "PATCH" and not asset.deployed:
+                raise ApiError(405, {"detail": "Use POST to create a new deployment"})
+            if asset.asset_type != "survey":
+                raise ApiError(500, {"detail": "BadAssetTypeException"})
+            if method == "PATCH" and set(data) == {"active"}:
+                asset.active = bool(data["active"])  # archive / unarchive only
+                return 200, self._deployment_json(handler, asset), {}
+            if "version_id" in data and data["version_id"] != asset.version_id:
+                raise ApiError(500, {"detail": "Only the current version_id can be deployed"})
+            if not asset.versions:
+                raise ApiError(400, {"error": "The form has no content"})
+            self.kobo.deploy(uid, active=bool(data.get("active", False)))
+            return 200, self._deployment_json(handler, asset), {}
+
+    def _deployment_json(self: KoboApi, handler: _Handler, asset: Any) -> dict[str, Any]:
+        return {
+            "backend": "openrosa",
+            "active": asset.active,
+            "version_id": asset.deployed_version_id,
+            "asset": self._asset_json(handler, asset, True),
+        }
