@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.htsd-installed
 
-.PHONY: demo test bench lint install sysdeps clean
+.PHONY: demo test bench lint install sysdeps jsdeps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,17 @@ install: $(STAMP)
 sysdeps:
 	@bash scripts/sysdeps.sh
 
+# npm packages of the XForm-engine tests (tests/js): `npm ci` only when node_modules is
+# missing or older than package.json / package-lock.json.
+JS_DIR := tests/js
+JS_STAMP := $(JS_DIR)/node_modules/.package-lock.json
+
+$(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	@touch $(JS_STAMP)
+
+jsdeps: $(JS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/htsd demo
 
@@ -28,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) sysdeps
+test: $(STAMP) sysdeps jsdeps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -7,18 +7,31 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
 from etl.commands import db, demo, importer, kobo, status, sync
 from etl.commands.common import App, fail
+from etl.commands.deploy import deploy_command
+from etl.commands.forms import forms_group
 from etl.config import load_settings
 from forms.errors import HtsdError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class HtsdGroup(click.Group):
+    """The root group: an HtsdError from any subcommand becomes one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HtsdError as error:
+            fail(ctx.find_object(App), error)
+
+
+@click.group(cls=HtsdGroup, context_settings=CONTEXT)
 @click.option("--config", "config", metavar="PATH", help="htsd.toml to use (else HTSD_CONFIG).")
 @click.option("--database-url", metavar="URL", help="Warehouse URL (else HTSD_DATABASE_URL).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of messages.")
@@ -56,3 +69,5 @@ def main(
 for _module in (db, demo, importer, kobo, status, sync):
     for _command in _module.COMMANDS:
         main.add_command(_command)
+forms_group.add_command(deploy_command)
+main.add_command(forms_group)

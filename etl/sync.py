@@ -168,6 +168,10 @@ def sync_asset(
         _land_page(engine, manifest, run_id, page.results, watermark=True)
         done += len(page.results)
         progress("new", done, page.count)
+        rate = done / max(time.monotonic() - started, 1e-6)
+        log.info(
+            "%s: page %d, %d/%d new (%.0f/s)", asset_uid, manifest.pages, done, page.count, rate
+        )
 
     # 2. sweep: ids, uuids and statuses of everything on the server
     if sweep:

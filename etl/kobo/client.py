@@ -130,7 +130,8 @@ class KoboClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                if attempt > self.max_retries:
+                # a refused or dropped connection gets fewer tries than an overloaded server
+                if attempt > min(self.max_retries, 3):
                     raise KoboError(
                         "KOBO502",
                         where=self.server,

@@ -122,3 +122,13 @@ def test_undeployed_asset_and_unreachable_server(kobo: RunningKobo, tmp_path: Pa
     assert (
         result.returncode == 3 and "[KOBO502]" in result.stderr and "Traceback" not in result.stderr
     )
+
+
+def test_token_without_access_is_the_404_case(kobo: RunningKobo, tmp_path: Path) -> None:
+    stranger = kobo.kobo.add_user("nguoi_la")
+    env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": stranger}
+    result = run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "[KOBO404]" in lines[0] and kobo.asset_uid in lines[0]
+    assert "KOBOTOOLBOX_TOKEN" in lines[0] and stranger not in result.stderr

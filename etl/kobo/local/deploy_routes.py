@@ -9,8 +9,6 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
-from etl.kobo.local.store import LocalKobo
-
 if TYPE_CHECKING:
     from etl.kobo.local.server import KoboApi, _Handler
 
@@ -32,7 +30,8 @@ def _form_fields(handler: _Handler, body: bytes) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        raw = part.get_payload(decode=True)
+        payload = raw if isinstance(raw, bytes) else b""
         if part.get_filename():
             fields[str(name)] = payload
         else:
@@ -45,13 +44,12 @@ def _uid(prefix: str, rng: random.Random) -> str:
 
 
 class DeployRoutes:
-    """Mixed into KoboApi: the write side of assets."""
+    """The write side of assets, used by KoboApi."""
 
-    kobo: LocalKobo
+    def __init__(self, api: KoboApi) -> None:
+        self.api = api
 
-    def create_asset(
-        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes
-    ) -> Reply:
+    def create_asset(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
         from etl.kobo.local.server import ApiError
 
         user = handler.username(required=True)
@@ -59,14 +57,12 @@ class DeployRoutes:
         data = json.loads(body or b"{}")
         if not data.get("name"):
             raise ApiError(400, {"name": ["This field is required."]})
-        asset = self.kobo.create_asset(
+        asset = self.api.kobo.create_asset(
             user, str(data["name"]), None, asset_type=str(data.get("asset_type") or "empty")
         )
-        return 201, self._asset_json(handler, asset, True), {}
+        return 201, self.api._asset_json(handler, asset, True), {}
 
-    def create_import(
-        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes
-    ) -> Reply:
+    def create_import(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
         from etl.kobo.local.server import ApiError
 
         user = handler.username(required=True)
@@ -74,9 +70,9 @@ class DeployRoutes:
         fields = _form_fields(handler, body)
         if "file" not in fields:
             raise ApiError(400, {"detail": "file, url or base64Encoded is required"})
-        with self.kobo.lock:
-            uid = _uid("i", self.kobo.rng)
-            self.kobo.imports[uid] = {
+        with self.api.kobo.lock:
+            uid = _uid("i", self.api.kobo.rng)
+            self.api.kobo.imports[uid] = {
                 "uid": uid,
                 "status": "processing",
                 "messages": {},
@@ -88,13 +84,13 @@ class DeployRoutes:
         return 201, {"uid": uid, "url": url, "status": "processing"}, {}
 
     def import_detail(
-        self: KoboApi, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str
+        self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str
     ) -> Reply:
         from etl.kobo.local.server import ApiError
 
         handler.username(required=True)
-        with self.kobo.lock:
-            task = self.kobo.imports.get(uid)
+        with self.api.kobo.lock:
+            task = self.api.kobo.imports.get(uid)
             if task is None:
                 raise ApiError(404, {"detail": "Not found."})
             if task["status"] == "processing":
@@ -102,7 +98,7 @@ class DeployRoutes:
             public = {k: v for k, v in task.items() if not k.startswith("_")}
         return 200, public, {}
 
-    def _run_import(self: KoboApi, task: dict[str, Any]) -> None:
+    def _run_import(self, task: dict[str, Any]) -> None:
         from forms.kpi import xlsform_to_kpi_content
 
         fields, user = task["_fields"], task["_user"]
@@ -117,7 +113,7 @@ class DeployRoutes:
         destination = str(fields.get("destination") or "")
         if destination:
             target = destination.rstrip("/").split("/")[-1]
-            asset = self.kobo.assets.get(target)
+            asset = self.api.kobo.assets.get(target)
             if asset is None or asset.owner != user:
                 task.update(
                     status="error",
@@ -127,14 +123,14 @@ class DeployRoutes:
                     },
                 )
                 return
-            self.kobo.replace_content(target, content, name=title)
+            self.api.kobo.replace_content(target, content, name=title)
             key = "updated"
         else:
             library = fields.get("library") not in ("false", False)
             survey_rows = [r for r in content.get("survey", []) if r.get("type")]
             kind = "survey" if not library else ("block" if len(survey_rows) > 1 else "question")
             name = title or str(fields.get("name") or "import").rsplit(".", 1)[0]
-            asset = self.kobo.create_asset(user, name, content, asset_type=kind)
+            asset = self.api.kobo.create_asset(user, name, content, asset_type=kind)
             key = "created"
         task.update(
             status="complete",
@@ -142,13 +138,13 @@ class DeployRoutes:
         )
 
     def deployment(
-        self: KoboApi, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
+        self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
     ) -> Reply:
         from etl.kobo.local.server import ApiError
 
         method = handler.command
-        with self.kobo.lock:
-            asset, user = self._asset(handler, uid)
+        with self.api.kobo.lock:
+            asset, user = self.api._asset(handler, uid)
             if method == "GET":
                 if not asset.deployed:
                     raise ApiError(404, {"detail": "Not found."})
@@ -171,13 +167,13 @@ class DeployRoutes:
                 raise ApiError(500, {"detail": "Only the current version_id can be deployed"})
             if not asset.versions:
                 raise ApiError(400, {"error": "The form has no content"})
-            self.kobo.deploy(uid, active=bool(data.get("active", False)))
+            self.api.kobo.deploy(uid, active=bool(data.get("active", False)))
             return 200, self._deployment_json(handler, asset), {}
 
-    def _deployment_json(self: KoboApi, handler: _Handler, asset: Any) -> dict[str, Any]:
+    def _deployment_json(self, handler: _Handler, asset: Any) -> dict[str, Any]:
         return {
             "backend": "openrosa",
             "active": asset.active,
             "version_id": asset.deployed_version_id,
-            "asset": self._asset_json(handler, asset, True),
+            "asset": self.api._asset_json(handler, asset, True),
         }

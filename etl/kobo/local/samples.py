@@ -133,6 +133,7 @@ def family_demo_content() -> dict[str, Any]:
             select_from_list_name="yes_no",
         ),
         {"type": "end_group", "$kuid": "kend4"},
+        _row("image", "photo", "Ảnh minh chứng", "Photo evidence", "photo"),
     ]
     return {
         "schema": "1",

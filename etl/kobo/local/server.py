@@ -83,6 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(exc.status, exc.body, exc.headers)
         except _DropConnectionError as drop:
             self._drop(drop.payload)
+        except _RawBodyError as raw:
+            self.send_response(200)
+            self.send_header("Content-Type", raw.content_type)
+            self.send_header("Content-Length", str(len(raw.data)))
+            self.end_headers()
+            self.wfile.write(raw.data)
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -134,6 +140,15 @@ class _Handler(BaseHTTPRequestHandler):
         return user
 
 
+class _RawBodyError(Exception):
+    """Raised by a route that answers with bytes instead of JSON."""
+
+    def __init__(self, data: bytes, content_type: str) -> None:
+        super().__init__("raw")
+        self.data = data
+        self.content_type = content_type
+
+
 class _DropConnectionError(Exception):
     def __init__(self, payload: Any) -> None:
         super().__init__("drop")
@@ -143,20 +158,21 @@ class _DropConnectionError(Exception):
 Route = Callable[[_Handler, dict[str, str], bytes], tuple[int, Any, dict[str, str]]]
 
 
-class KoboApi(DeployRoutes):
+class KoboApi:
     """The routes. Each returns (status, JSON body, extra headers) or raises ApiError."""
 
     def __init__(self, kobo: LocalKobo) -> None:
         self.kobo = kobo
+        deploys = DeployRoutes(self)
         deployment = re.compile(r"^/api/v2/assets/(?P<uid>\w+)/deployment/?$")
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = [
             ("GET", re.compile(r"^/api/v2/assets/?$"), self.list_assets),
-            ("POST", re.compile(r"^/api/v2/assets/?$"), self.create_asset),
-            ("POST", re.compile(r"^/api/v2/imports/?$"), self.create_import),
-            ("GET", re.compile(r"^/api/v2/imports/(?P<uid>\w+)/?$"), self.import_detail),
-            ("GET", deployment, self.deployment),
-            ("POST", deployment, self.deployment),
-            ("PATCH", deployment, self.deployment),
+            ("POST", re.compile(r"^/api/v2/assets/?$"), deploys.create_asset),
+            ("POST", re.compile(r"^/api/v2/imports/?$"), deploys.create_import),
+            ("GET", re.compile(r"^/api/v2/imports/(?P<uid>\w+)/?$"), deploys.import_detail),
+            ("GET", deployment, deploys.deployment),
+            ("POST", deployment, deploys.deployment),
+            ("PATCH", deployment, deploys.deployment),
             ("GET", re.compile(r"^/api/v2/assets/(?P<uid>\w+)/?$"), self.asset_detail),
             ("GET", re.compile(r"^/api/v2/assets/(?P<uid>\w+)/versions/?$"), self.versions),
             (
@@ -179,6 +195,14 @@ class KoboApi(DeployRoutes):
                 "GET",
                 re.compile(r"^/api/v2/assets/(?P<uid>\w+)/data/(?P<sid>\d+)/?$"),
                 self.data_detail,
+            ),
+            (
+                "GET",
+                re.compile(
+                    r"^/api/v2/assets/(?P<uid>\w+)/data/(?P<sid>\d+)/attachments/(?P<att>\w+)"
+                    r"(?:/(?:large|medium|small))?/?$"
+                ),
+                self.attachment,
             ),
             (
                 "DELETE",
@@ -427,6 +451,15 @@ class KoboApi(DeployRoutes):
                 raise ApiError(404, {"detail": "Not found."})
             return 200, self.kobo.rendered(asset, doc), {}
 
+    def attachment(
+        self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str, att: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        self._asset(handler, uid)
+        data = self.kobo.attachment(uid, int(sid), att)
+        if data is None:
+            raise ApiError(404, {"detail": "Not found."})
+        raise _RawBodyError(data, "image/jpeg")
+
     def data_delete(
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str
     ) -> tuple[int, Any, dict[str, str]]:
@@ -533,6 +566,7 @@ class LocalKoboServer:
         self.httpd = _Server((host, port), _Handler)
         self.httpd.api = KoboApi(kobo)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        kobo.base_url = self.url
 
     @property
     def url(self) -> str:

@@ -109,7 +109,9 @@ def content_hash(content: dict[str, Any]) -> str:
 class LocalKobo:
     """The whole server state, guarded by one lock (the HTTP server is threaded)."""
 
-    def __init__(self, *, seed: int = 1, legacy_tags: bool = False) -> None:
+    def __init__(
+        self, *, seed: int = 1, legacy_tags: bool = False, legacy_attachments: bool = False
+    ) -> None:
         self.lock = threading.RLock()
         self.rng = random.Random(seed)
         self.tokens: dict[str, str] = {}
@@ -117,6 +119,8 @@ class LocalKobo:
         self.imports: dict[str, dict[str, Any]] = {}
         self.faults = Faults()
         self.legacy_tags = legacy_tags  # `_tags`/`_notes` as before release 2.026.23
+        self.legacy_attachments = legacy_attachments  # `_attachments` before 2.025.34
+        self.base_url = "http://127.0.0.1"  # set by the HTTP server once it has a port
         self.next_id = 1
         self.clock = datetime(2026, 3, 1, 1, 0, 0, tzinfo=UTC)
 
@@ -275,16 +279,84 @@ class LocalKobo:
                     "label": label,
                 }
 
+    def _attachments(self, asset: LocalAsset, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """`_attachments` for answered top-level media questions, in the current shape or,
+        with `legacy_attachments`, the shape before release 2.025.34 (integer ids)."""
+        items = []
+        for number, path in enumerate(_media_paths(asset), start=1):
+            basename = doc.get(path)
+            if not isinstance(basename, str):
+                continue
+            att = attachment_uid(doc["_id"], path)
+            root = doc["meta/rootUuid"].removeprefix("uuid:")
+            base = f"{self.base_url}/api/v2/assets/{asset.uid}/data/{doc['_id']}/attachments"
+            item: dict[str, Any] = {
+                "download_url": f"{base}/{att}/",
+                "download_large_url": f"{base}/{att}/large/",
+                "download_medium_url": f"{base}/{att}/medium/",
+                "download_small_url": f"{base}/{att}/small/",
+                "mimetype": "image/jpeg",
+                "filename": f"{asset.owner}/attachments/{asset.deployment_uuid}/{root}/{basename}",
+                "media_file_basename": basename,
+                "uid": att,
+                "question_xpath": path,
+                "is_deleted": False,
+            }
+            if self.legacy_attachments:
+                pk = doc["_id"] * 100 + number
+                item.pop("uid")
+                item.pop("is_deleted")
+                item.update(id=pk, instance=doc["_id"], xform=1)
+                for key in ("download_url", "download_large_url"):
+                    item[key] = item[key].replace(att, str(pk))
+                for key in ("download_medium_url", "download_small_url"):
+                    item[key] = item[key].replace(att, str(pk))
+            items.append(item)
+        return items
+
+    def attachment(self, uid: str, kobo_id: int, att: str) -> bytes | None:
+        """The file of one attachment, by attachment uid or integer pk."""
+        with self.lock:
+            asset = self.assets[uid]
+            doc = asset.submissions.get(kobo_id)
+            if doc is None:
+                return None
+            for number, path in enumerate(_media_paths(asset), start=1):
+                if isinstance(doc.get(path), str) and att in (
+                    attachment_uid(kobo_id, path),
+                    str(kobo_id * 100 + number),
+                ):
+                    return attachment_bytes(kobo_id, path)
+        return None
+
     def rendered(self, asset: LocalAsset, doc: dict[str, Any]) -> dict[str, Any]:
         """The submission as the data endpoint returns it (server-injected keys added)."""
         out = dict(doc)
         out["_validation_status"] = asset.statuses.get(doc["_id"], {})
-        out.setdefault("_attachments", [])
+        out["_attachments"] = self._attachments(asset, doc)
         out["_geolocation"] = _geolocation(asset, doc)
         if self.legacy_tags:
             out["_tags"] = []
             out["_notes"] = []
         return out
+
+
+def _media_paths(asset: LocalAsset) -> list[str]:
+    kinds = ("image", "audio", "video", "file")
+    return [
+        str(row.get("$xpath") or row.get("name") or row.get("$autoname"))
+        for row in asset.content.get("survey", [])
+        if str(row.get("type", "")).split(" ")[0] in kinds
+    ]
+
+
+def attachment_uid(kobo_id: int, path: str) -> str:
+    return "att" + hashlib.sha1(f"{kobo_id}|{path}".encode()).hexdigest()[:21]
+
+
+def attachment_bytes(kobo_id: int, path: str) -> bytes:
+    """A stand-in for the stored file: a few deterministic bytes with a JPEG signature."""
+    return b"\xff\xd8\xff\xe0" + hashlib.sha256(f"{kobo_id}|{path}".encode()).digest()
 
 
 def _geolocation(asset: LocalAsset, doc: dict[str, Any]) -> list[float | None]:

@@ -1,0 +1,1 @@
+"""The benchmark: sync throughput, memory and growth, measured against the local KoboToolbox."""

@@ -1,0 +1,86 @@
+"""`make bench`: measure sync throughput, peak memory and growth with the number of submissions.
+
+Each case starts a local KoboToolbox with N generated submissions, syncs them into a fresh
+SQLite warehouse (and PostgreSQL when HTSD_BENCH_POSTGRES_URL is set), then runs a second,
+incremental sync. Figures are wall-clock seconds and submissions per second on this machine;
+peak memory is the process's maximum resident set size after each case.
+
+Usage: python -m bench [--sizes 5000,10000,30000] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from etl.kobo.client import KoboClient
+from etl.kobo.local.province import demo_kobo
+from etl.kobo.local.server import LocalKoboServer
+from etl.sync import sync_asset
+from warehouse.db import make_engine
+from warehouse.migrate import upgrade
+from warehouse.runlog import start_run
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _case(size: int, url: str) -> dict[str, Any]:
+    demo = demo_kobo(size, seed=size)
+    with LocalKoboServer(demo.kobo) as server:
+        engine = make_engine(url)
+        upgrade(engine)
+        client = KoboClient(server.url, demo.token)
+        started = time.perf_counter()
+        first = sync_asset(engine, client, demo.asset_uid, start_run(engine, "bench"))
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        second = sync_asset(engine, client, demo.asset_uid, start_run(engine, "bench"))
+        second_s = time.perf_counter() - started
+        engine.dispose()
+    assert first.new == size and second.unchanged == size
+    return {
+        "submissions": size,
+        "database": url.split(":", 1)[0],
+        "first_sync_s": round(first_s, 2),
+        "first_sync_per_s": round(size / first_s),
+        "second_sync_s": round(second_s, 2),
+        "pages": first.pages,
+        "peak_rss_mb": round(_rss_mb(), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="5000,10000,30000")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        urls = [f"sqlite:///{Path(folder) / 'bench-{n}.sqlite'}"]
+        if os.environ.get("HTSD_BENCH_POSTGRES_URL"):
+            urls.append(os.environ["HTSD_BENCH_POSTGRES_URL"])
+        for url_template in urls:
+            for size in sizes:
+                rows.append(_case(size, url_template.replace("{n}", str(size))))
+                if not args.json:
+                    r = rows[-1]
+                    print(
+                        f"{r['database']:<12} {r['submissions']:>7} subs  first sync "
+                        f"{r['first_sync_s']:>6.2f}s ({r['first_sync_per_s']:>6}/s)  "
+                        f"incremental {r['second_sync_s']:>5.2f}s  peak RSS {r['peak_rss_mb']} MB"
+                    )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Rubric files: every number marked verified or provisional; the verified facts; scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forms.rubric import ANSWER_LEVELS, Rubric
+from forms.rubric_load import CRITERIA_DIR, RUBRIC_IDS, load_rubrics, parse_rubric
+
+MARKED_KEYS = ("verified", "provisional")
+
+
+@pytest.fixture(scope="module")
+def rubrics() -> dict[str, Rubric]:
+    return load_rubrics()
+
+
+def _raw(rubric_id: str) -> dict[str, Any]:
+    data = yaml.safe_load((CRITERIA_DIR / f"{rubric_id}.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _numbers(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every item and threshold of a raw rubric file, with a name."""
+    yield "total", data["total"]
+    yield "pass_mark", data["pass_mark"]
+    for level, entry in data["scale"].items():
+        yield f"scale {level}", entry
+    for rubric_class in data["classes"]:
+        yield f"class {rubric_class['id']}", rubric_class
+    for group in data["groups"]:
+        yield f"group {group['id']}", group
+        if group.get("min_points"):
+            yield f"group {group['id']} min_points", group["min_points"]
+        for item in group["items"]:
+            yield f"item {item['id']}", item
+            if "derive" in item:
+                yield f"item {item['id']} derive", item["derive"]
+
+
+@pytest.mark.parametrize("rubric_id", RUBRIC_IDS)
+def test_every_item_and_threshold_is_marked(rubric_id: str) -> None:
+    for name, entry in _numbers(_raw(rubric_id)):
+        marks = [key for key in MARKED_KEYS if key in entry]
+        assert len(marks) == 1, f"{rubric_id} {name}: {marks}"
+        assert isinstance(entry[marks[0]], str) and len(entry[marks[0]]) > 10, name
+
+
+def test_verified_facts_of_domain(rubrics: dict[str, Rubric]) -> None:
+    family = rubrics["gia_dinh"]
+    for group_id in ("g1", "g2"):
+        group = next(g for g in family.groups if g.id == group_id)
+        assert (group.max_points, group.mark.status) == (30, "verified")
+    for item_id in ("1a", "1b", "1c", "2a", "2b"):
+        item = family.item(item_id)
+        assert (item.max_points, item.mark.status) == (10, "verified")
+        assert "448" in item.mark.note
+    assert family.item("2c").mark.status == "provisional"
+    assert family.pass_mark.mark.provisional
+    unit = rubrics["don_vi"]
+    assert not unit.provisional
+    assert [(c.id, c.min_points) for c in unit.classes] == [
+        ("tot", 85),
+        ("kha", 70),
+        ("trung_binh", 50),
+    ]
+    assert unit.pass_mark.points == 50
+    assert [g.max_points for g in unit.groups] == [30, 30, 40]
+    for rubric_id in ("dong_ho", "cong_dong", "clc"):
+        rubric = rubrics[rubric_id]
+        assert all(i.mark.provisional for i in rubric.items)
+        assert rubric.pass_provisional and rubric.score_provisional
+
+
+def test_unit_scoring(rubrics: dict[str, Rubric]) -> None:
+    unit = rubrics["don_vi"]
+    counts = {"unit/n_members": "20"} | {
+        f"unit/{name}": "20"
+        for name in (
+            "n_self_study",
+            "n_disciplined",
+            "n_trained",
+            "n_advanced",
+            "n_learning_citizen",
+        )
+    }
+    answered = {f"criteria/g{i.id[0]}/{i.field}": "fully" for i in unit.items if not i.derive}
+    best = unit.score(counts | answered)
+    assert (best.total, best.passed, best.class_id, best.provisional) == (100, True, "tot", False)
+    one_short = unit.score(counts | answered | {"unit/n_learning_citizen": "19"})
+    assert one_short.item("3a").answer == "not_met"
+    assert (one_short.total, one_short.class_id) == (75, "kha")
+    nothing = unit.score({})
+    assert (nothing.total, nothing.passed, nothing.class_id) == (0, False, "khong_dat")
+    assert set(nothing.missing) == {i.id for i in unit.items if not i.derive}
+
+
+def test_family_items_derive_from_the_roster(rubrics: dict[str, Rubric]) -> None:
+    family = rubrics["gia_dinh"]
+
+    def member(age: int, **answers: str) -> dict[str, str]:
+        row = {"household/members/m_age": str(age)}
+        return row | {f"household/members/m_{k}": v for k, v in answers.items()}
+
+    roster = [
+        member(8, school="attending"),
+        member(12, school="exempt"),
+        member(40, literacy="level1", learning="reading"),
+        member(70, literacy="illiterate"),
+    ]
+    result = family.score({"household/members": roster, "criteria/g1/c1a": "not_met"})
+    assert result.item("1a").answer == "fully"
+    assert result.item("2a").answer == "fully"
+    assert result.item("2b").answer == "fully"
+    assert result.mismatches == ("1a",), "the device's stored 1a disagrees with the roster"
+    roster.append(member(25, literacy="illiterate", learning="none"))
+    worse = family.score({"household/members": roster})
+    assert (worse.item("2a").answer, worse.item("2b").answer) == ("not_met", "not_met")
+    # KoboToolbox omits a repeat without rows: nobody is eligible.
+    empty = family.score({})
+    assert {empty.item(i).answer for i in ("1a", "2a", "2b")} == {"not_applicable"}
+    assert empty.item("1a").points == 10  # provisional: not applicable counts in full
+
+
+def test_group_minimum_blocks_passing(rubrics: dict[str, Rubric]) -> None:
+    data = _raw("gia_dinh")
+    data["groups"][0]["min_points"] = {"points": 25, "provisional": "a minimum for the test"}
+    rubric, problems = parse_rubric(data, "test.yaml")
+    assert problems == [] and rubric is not None
+    answers = {f"c{i.id}": "fully" for i in rubric.items} | {"c1b": "not_met"}
+    result = rubric.score(answers)
+    assert result.total == 90 and result.group_points["g1"] == 20
+    assert (result.passed, result.class_id) == (False, "chua_dat")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_scores_are_consistent(rubrics: dict[str, Rubric], data: st.DataObject) -> None:
+    rubric = rubrics[data.draw(st.sampled_from(RUBRIC_IDS))]
+    answers = {
+        item.field: data.draw(st.sampled_from((*ANSWER_LEVELS, "bogus")))
+        for item in rubric.items
+        if data.draw(st.booleans())
+    }
+    result = rubric.score(answers)
+    assert 0 <= result.total <= rubric.total.points
+    assert result.total == pytest.approx(sum(i.points for i in result.items))
+    for group in rubric.groups:
+        assert result.group_points[group.id] <= group.max_points
+    assert result.passed == (result.total >= rubric.pass_mark.points)
+    reached = [c.id for c in rubric.classes if result.total >= c.min_points]
+    expected = reached[0] if reached and result.passed else rubric.fail_class.id
+    assert result.class_id == expected
+    for item in result.items:
+        if item.answer is None or item.answer not in rubric.item(item.item_id).answers:
+            assert item.points == 0 and item.item_id in result.missing

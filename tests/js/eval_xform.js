@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Evaluates the calculations of built XForms on sample answers with Enketo's XPath engine
+// (openrosa-xpath-evaluator), on a DOM from jsdom. Used by tests/forms/test_engine.py.
+//
+// stdin:  {"forms": [{"xform": "<path to .xml>", "cases": [<answers>, ...]}, ...]}
+//         <answers> is a submission as KoboToolbox returns it: keys are full paths without
+//         the root ("grp/sub/q"), values strings, a repeat a list of such objects.
+// stdout: {"forms": [{"results": [{"values": <flattened instance, same shape>,
+//                                   "passes": <n>}, ...]}]}
+//
+// What it does, like a form engine filling a form: copy the primary instance, drop the
+// repeat templates, add one repeat instance per answered row, set the answers, then
+// evaluate every `calculate` bind (each node its nodeset selects, with that node as
+// context) in document order until nothing changes. Relevance is not applied: the tests
+// give answers a surveyor could give, so non-relevant questions are simply absent.
+'use strict';
+
+const fs = require('fs');
+const { JSDOM } = require('jsdom');
+
+const { window } = new JSDOM('', { contentType: 'text/html' });
+for (const name of ['XPathResult', 'Node', 'Element', 'Document', 'Attr']) {
+    global[name] = window[name];
+}
+// openrosa-xpath-evaluator calls XPathExpression.evaluate(node) without a result type, which
+// browsers read as ANY_TYPE (0) but jsdom rejects: supply the default.
+const NativeEvaluator = window.XPathEvaluator;
+global.XPathEvaluator = function XPathEvaluator() {
+    const native = new NativeEvaluator();
+    return {
+        createExpression(expression, resolver) {
+            const compiled = native.createExpression(expression, resolver);
+            return {
+                evaluate: (node, type, result) => compiled.evaluate(node, type || 0, result || null),
+            };
+        },
+        evaluate: (expression, node, resolver, type, result) =>
+            native.evaluate(expression, node, resolver, type || 0, result || null),
+        createNSResolver: (node) => native.createNSResolver(node),
+    };
+};
+const evaluator = require('openrosa-xpath-evaluator')();
+
+const MAX_PASSES = 10;
+
+function elementChildren(node) {
+    return Array.from(node.childNodes).filter((n) => n.nodeType === Node.ELEMENT_NODE);
+}
+
+function loadForm(path) {
+    const xml = fs.readFileSync(path, 'utf8');
+    const doc = new window.DOMParser().parseFromString(xml, 'text/xml');
+    const model = doc.getElementsByTagName('model')[0];
+    const primary = elementChildren(model).find(
+        (n) => n.localName === 'instance' && !n.getAttribute('id')
+    );
+    const root = elementChildren(primary)[0];
+    const binds = elementChildren(model).filter(
+        (n) => n.localName === 'bind' && n.getAttribute('calculate')
+    );
+    return { root, binds };
+}
+
+// A namespace-free copy of the primary instance; repeat templates are kept aside.
+function copyInstance(sourceRoot) {
+    const doc = window.document.implementation.createDocument(null, null, null);
+    const templates = new Map(); // repeat path -> { template, parent, anchor }
+    function copy(source, path) {
+        const element = doc.createElement(source.localName);
+        for (const child of elementChildren(source)) {
+            const childPath = path ? `${path}/${child.localName}` : child.localName;
+            const isTemplate = Array.from(child.attributes).some((a) => a.localName === 'template');
+            if (isTemplate) {
+                const anchor = doc.createComment(childPath);
+                element.appendChild(anchor);
+                templates.set(childPath, { template: copy(child, childPath), parent: element, anchor });
+            } else if (!templates.has(childPath)) {
+                element.appendChild(copy(child, childPath));
+            }
+        }
+        if (!elementChildren(source).length) {
+            element.textContent = source.textContent;
+        }
+        return element;
+    }
+    const root = copy(sourceRoot, '');
+    doc.appendChild(root);
+    // pyxform also writes one default instance of each repeat after its template: drop it.
+    for (const [path, entry] of templates) {
+        const name = path.split('/').pop();
+        for (const child of elementChildren(entry.parent)) {
+            if (child.localName === name) entry.parent.removeChild(child);
+        }
+    }
+    return { doc, root, templates };
+}
+
+function fill(state, element, basePath, answers) {
+    for (const [key, value] of Object.entries(answers)) {
+        const relative = basePath ? key.slice(basePath.length + 1) : key;
+        if (basePath && !key.startsWith(`${basePath}/`)) {
+            throw new Error(`answer ${key} is not inside ${basePath}`);
+        }
+        if (Array.isArray(value)) {
+            const entry = state.templates.get(key);
+            if (!entry) throw new Error(`${key} is not a repeat of the form`);
+            const parent = locate(element, relative.split('/').slice(0, -1), key);
+            const anchor = parent === entry.parent ? entry.anchor : null;
+            for (const row of value) {
+                const instance = entry.template.cloneNode(true);
+                // Nested repeats: templates are looked up by path, so clones carry none.
+                parent.insertBefore(instance, anchor);
+                fill(state, instance, key, row);
+            }
+            continue;
+        }
+        const node = locate(element, relative.split('/'), key);
+        node.textContent = String(value);
+    }
+}
+
+function locate(element, steps, key) {
+    let node = element;
+    for (const step of steps) {
+        const next = elementChildren(node).filter((n) => n.localName === step);
+        if (!next.length) throw new Error(`no node for ${key} (at ${step})`);
+        node = next[next.length - 1];
+    }
+    return node;
+}
+
+function evaluateBinds(doc, binds) {
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+        let changed = false;
+        for (const bind of binds) {
+            const nodes = evaluator.evaluate(
+                bind.getAttribute('nodeset'), doc, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null
+            );
+            for (let i = 0; i < nodes.snapshotLength; i++) {
+                const node = nodes.snapshotItem(i);
+                const value = evaluator.evaluate(
+                    bind.getAttribute('calculate'), node, null, XPathResult.STRING_TYPE, null
+                ).stringValue;
+                if (node.textContent !== value) {
+                    node.textContent = value;
+                    changed = true;
+                }
+            }
+        }
+        if (!changed) return pass;
+    }
+    throw new Error(`calculations did not settle in ${MAX_PASSES} passes`);
+}
+
+function flatten(element, path, templates, out) {
+    for (const child of elementChildren(element)) {
+        const childPath = path ? `${path}/${child.localName}` : child.localName;
+        if (templates.has(childPath)) {
+            const row = {};
+            flatten(child, childPath, templates, row);
+            (out[childPath] = out[childPath] || []).push(row);
+        } else if (elementChildren(child).length) {
+            flatten(child, childPath, templates, out);
+        } else if (child.textContent !== '') {
+            out[childPath] = child.textContent;
+        }
+    }
+    return out;
+}
+
+function run(input) {
+    return {
+        forms: input.forms.map((form) => {
+            const { root, binds } = loadForm(form.xform);
+            return {
+                results: form.cases.map((answers) => {
+                    const state = copyInstance(root);
+                    fill(state, state.root, '', answers);
+                    const passes = evaluateBinds(state.doc, binds);
+                    return { values: flatten(state.root, '', state.templates, {}), passes };
+                }),
+            };
+        }),
+    };
+}
+
+const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+process.stdout.write(JSON.stringify(run(input)));
