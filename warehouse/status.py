@@ -7,8 +7,34 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from warehouse.catalog import form_table, load_finding
 from warehouse.runlog import last_run
 from warehouse.schema import raw_submission, raw_submission_history, sync_state
+
+
+def typed_status(conn: sa.Connection) -> dict[tuple[str, str], dict[str, Any]]:
+    """(server, asset uid) → its typed tables, rows in the current view, and load findings."""
+    f, t = load_finding, form_table
+    findings = {
+        (row.server, row.asset_uid): row.n
+        for row in conn.execute(
+            sa.select(f.c.server, f.c.asset_uid, sa.func.count().label("n")).group_by(
+                f.c.server, f.c.asset_uid
+            )
+        )
+    }
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    quote = conn.dialect.identifier_preparer.quote
+    for row in conn.execute(sa.select(t).order_by(t.c.server, t.c.asset_uid, t.c.position)):
+        key = (row.server, row.asset_uid)
+        entry = out.setdefault(
+            key, {"tables": [], "current": 0, "findings": int(findings.get(key, 0))}
+        )
+        entry["tables"].append(row.table_name)
+        if not row.repeat_path:
+            count = sa.text(f"SELECT count(*) FROM {quote(row.view_name)}")
+            entry["current"] = int(conn.execute(count).scalar_one())
+    return out
 
 
 def warehouse_status(engine: Engine) -> dict[str, Any]:
@@ -36,6 +62,7 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
             row.asset_uid: row
             for row in conn.execute(sa.select(sync_state.c.asset_uid, sync_state.c.last_id))
         }
+        typed = typed_status(conn)
     for row in rows:
         entry = assets.setdefault(
             row.asset_uid,
@@ -48,6 +75,7 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
                 "history": 0,
                 "last_submission_time": None,
                 "watermark_id": None,
+                "typed": None,
             },
         )
         entry["submissions"] += row.submissions
@@ -58,4 +86,5 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
         entry["last_submission_time"] = row.last_submission_time
         state = states.get(row.asset_uid)
         entry["watermark_id"] = state.last_id if state else None
+        entry["typed"] = typed.get((row.server, row.asset_uid))
     return {"assets": assets, "last_run": last_run(engine)}

@@ -1,0 +1,154 @@
+"""Must show 4: two versions of one form — a question renamed, one added, one removed, one
+retyped — load into one set of tables, and `htsd forms drift` lists exactly those four."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import click
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import Engine
+
+from etl.commands.common import App
+from etl.commands.warehouse import drift_command, rebuild_command
+from etl.config import Settings
+from etl.kobo.local.store import LocalKobo
+from forms.schema import FormSchema
+from tests.warehouse.support import SERVER, content, land_store, read_answers, row
+from warehouse.catalog import form_table
+from warehouse.drift import Change, compare
+from warehouse.load import load_asset
+from warehouse.runlog import start_run
+
+V1 = content(
+    [
+        row("text", "ten", "Tên lớp", "Class name", required=True),
+        row("integer", "so_hoc_vien", "Số học viên", "Learners", kuid="kLearners"),
+        row("text", "ghi_chu", "Ghi chú", "Notes"),
+        row("integer", "so_gio", "Số giờ", "Hours"),
+    ],
+    [],
+)
+V2 = content(
+    [
+        row("text", "ten", "Tên lớp", "Class name", required=True),
+        row("integer", "hoc_vien", "Số học viên", "Learners", kuid="kLearners"),
+        row("decimal", "so_gio", "Số giờ", "Hours"),
+        row("text", "doi_tac", "Đối tác", "Partner"),
+    ],
+    [],
+)
+EXPECTED = [
+    Change("renamed", "hoc_vien", "so_hoc_vien", "integer", "integer"),
+    Change("added", "doi_tac", new_type="text"),
+    Change("removed", "ghi_chu", old_type="text"),
+    Change("retyped", "so_gio", None, "integer", "decimal"),
+]
+
+
+def test_compare_finds_the_four_changes() -> None:
+    old, new = FormSchema.from_kpi_content(V1, "v1"), FormSchema.from_kpi_content(V2, "v2")
+    assert compare(old, new) == EXPECTED
+    assert compare(old, old) == []
+
+
+@pytest.fixture
+def two_versions(engine: Engine) -> Iterator[tuple[str, str, str]]:
+    kobo = LocalKobo(seed=5)
+    kobo.add_user("hoi")
+    asset = kobo.create_asset("hoi", "Lớp học", V1)
+    kobo.deploy(asset.uid)
+    kobo.generate(asset.uid, 15, seed=1)
+    kobo.replace_content(asset.uid, V2)
+    kobo.deploy(asset.uid)
+    kobo.generate(asset.uid, 15, seed=2)
+    run = start_run(engine, "sync")
+    land_store(engine, kobo, asset.uid, run)
+    load_asset(engine, SERVER, asset.uid, run)
+    yield asset.uid, asset.versions[0].uid, asset.versions[1].uid
+
+
+def test_both_versions_load_into_one_set_of_tables(
+    engine: Engine, two_versions: tuple[str, str, str]
+) -> None:
+    uid, _v1, v2 = two_versions
+    with engine.connect() as conn:
+        tables = conn.execute(sa.select(form_table.c.table_name)).scalars().all()
+    assert len(tables) == 1
+    columns = [c["name"] for c in sa.inspect(engine).get_columns(tables[0])]
+    answers = [c for c in columns if not c.startswith("_")]
+    assert answers == ["ten", "so_hoc_vien", "ghi_chu", "so_gio", "so_gio__decimal", "doi_tac"]
+    rows = read_answers(engine, SERVER, uid)
+    with engine.connect() as conn:
+        versions = dict(
+            (r[0], r[1]) for r in conn.execute(sa.text(f'SELECT _id, _version FROM "{tables[0]}"'))
+        )
+        learners = dict(
+            (r[0], r[1])
+            for r in conn.execute(sa.text(f'SELECT _id, so_hoc_vien FROM "{tables[0]}"'))
+        )
+    for (kobo_id, _repeat, _index), (values, _unparsed) in rows.items():
+        if versions[kobo_id] == v2:  # the renamed question goes on in the same column
+            assert values.get("hoc_vien") == learners[kobo_id]
+            assert "ghi_chu" not in values
+            assert isinstance(values.get("so_gio", 0.5), float)
+        else:
+            assert values.get("so_hoc_vien") == learners[kobo_id]
+            assert isinstance(values.get("so_gio", 1), int)
+
+
+@pytest.fixture
+def app(warehouse_url: str) -> Iterator[App]:
+    application = App(settings=Settings(database_url=warehouse_url, language="en"))
+    yield application
+    if application._engine is not None:
+        application._engine.dispose()
+
+
+def test_drift_command_lists_exactly_the_four_changes(
+    two_versions: tuple[str, str, str], app: App
+) -> None:
+    uid, v1, v2 = two_versions
+    result = CliRunner().invoke(drift_command, [uid, "--from", v1, "--to", v2, "--json"], obj=app)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["from"], data["to"]) == (v1, v2)
+    assert [(c["change"], c["path"], c["policy"], c["column"]) for c in data["changes"]] == [
+        ("renamed", "hoc_vien", "same_column", "so_hoc_vien"),
+        ("added", "doi_tac", "add_column", "doi_tac"),
+        ("removed", "ghi_chu", "keep_column", "ghi_chu"),
+        ("retyped", "so_gio", "new_column", "so_gio__decimal"),
+    ]
+
+    text = CliRunner().invoke(drift_command, [uid], obj=app)  # defaults: the last two
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines() == [
+        f"{uid}: {v1} → {v2}",
+        "  renamed   so_hoc_vien → hoc_vien — answers go on in column so_hoc_vien",
+        "  added     doi_tac (text) — new column doi_tac; earlier submissions left NULL",
+        "  removed   ghi_chu (text) — column ghi_chu kept; later submissions left NULL",
+        "  retyped   so_gio (integer → decimal) — new column so_gio__decimal; "
+        "column so_gio keeps the earlier values",
+    ]
+
+
+def test_drift_errors_name_the_versions(two_versions: tuple[str, str, str], app: App) -> None:
+    uid, v1, v2 = two_versions
+    result = CliRunner().invoke(drift_command, [uid, "--from", "vNope"], obj=app)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error [WH003] {uid}: version 'vNope' of asset {uid} is not in the warehouse — "
+        f"stored versions: {v1}, {v2}"
+    )
+    result = CliRunner().invoke(drift_command, [uid, "--to", v1], obj=app)
+    assert result.exit_code == 1 and "[WH004]" in result.output
+
+
+@pytest.mark.parametrize("command", [rebuild_command, drift_command], ids=lambda c: c.name)
+def test_commands_have_help_with_an_example(command: click.Command) -> None:
+    result = CliRunner().invoke(command, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example: htsd " in result.output
