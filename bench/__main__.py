@@ -1,9 +1,10 @@
-"""`make bench`: measure sync throughput, peak memory and growth with the number of submissions.
+"""`make bench`: measure sync and load throughput, peak memory and growth with the size.
 
 Each case starts a local KoboToolbox with N generated submissions, syncs them into a fresh
-SQLite warehouse (and PostgreSQL when HTSD_BENCH_POSTGRES_URL is set), then runs a second,
-incremental sync. Figures are wall-clock seconds and submissions per second on this machine;
-peak memory is the process's maximum resident set size after each case.
+SQLite warehouse (and PostgreSQL when HTSD_BENCH_POSTGRES_URL is set) and loads the typed
+tables, then runs a second, incremental sync and load (which change nothing). Figures are
+wall-clock seconds and submissions per second on this machine; peak memory is the process's
+maximum resident set size after each case.
 
 Usage: python -m bench [--sizes 5000,10000,30000] [--json]
 """
@@ -24,6 +25,7 @@ from etl.kobo.local.province import demo_kobo
 from etl.kobo.local.server import LocalKoboServer
 from etl.sync import sync_asset
 from warehouse.db import make_engine
+from warehouse.load import load_asset
 from warehouse.migrate import upgrade
 from warehouse.runlog import start_run
 
@@ -42,16 +44,26 @@ def _case(size: int, url: str) -> dict[str, Any]:
         first = sync_asset(engine, client, demo.asset_uid, start_run(engine, "bench"))
         first_s = time.perf_counter() - started
         started = time.perf_counter()
+        loaded = load_asset(engine, client.server, demo.asset_uid)
+        load_s = time.perf_counter() - started
+        started = time.perf_counter()
         second = sync_asset(engine, client, demo.asset_uid, start_run(engine, "bench"))
         second_s = time.perf_counter() - started
+        started = time.perf_counter()
+        again = load_asset(engine, client.server, demo.asset_uid)
+        second_load_s = time.perf_counter() - started
         engine.dispose()
     assert first.new == size and second.unchanged == size
+    assert loaded.loaded == size and again.unchanged == size
     return {
         "submissions": size,
         "database": url.split(":", 1)[0],
         "first_sync_s": round(first_s, 2),
         "first_sync_per_s": round(size / first_s),
+        "first_load_s": round(load_s, 2),
+        "first_load_per_s": round(size / load_s),
         "second_sync_s": round(second_s, 2),
+        "second_load_s": round(second_load_s, 2),
         "pages": first.pages,
         "peak_rss_mb": round(_rss_mb(), 1),
     }
@@ -76,7 +88,9 @@ def main() -> None:
                     print(
                         f"{r['database']:<12} {r['submissions']:>7} subs  first sync "
                         f"{r['first_sync_s']:>6.2f}s ({r['first_sync_per_s']:>6}/s)  "
-                        f"incremental {r['second_sync_s']:>5.2f}s  peak RSS {r['peak_rss_mb']} MB"
+                        f"load {r['first_load_s']:>6.2f}s ({r['first_load_per_s']:>6}/s)  "
+                        f"incremental {r['second_sync_s']:>5.2f}s + {r['second_load_s']:>5.2f}s  "
+                        f"peak RSS {r['peak_rss_mb']} MB"
                     )
     if args.json:
         print(json.dumps(rows, indent=2))

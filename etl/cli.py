@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from etl.commands import db, demo, importer, kobo, status, sync
+from etl.commands import db, demo, importer, kobo, status, sync, warehouse
 from etl.commands.common import App, fail
 from etl.commands.deploy import deploy_command
 from etl.commands.forms import forms_group
@@ -66,8 +66,9 @@ def main(
     ctx.obj = App(settings=settings, silent=silent)
 
 
-for _module in (db, demo, importer, kobo, status, sync):
+for _module in (db, demo, importer, kobo, status, sync, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 forms_group.add_command(deploy_command)
+forms_group.add_command(warehouse.drift_command)
 main.add_command(forms_group)

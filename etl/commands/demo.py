@@ -8,7 +8,7 @@ import click
 
 from etl.commands.common import App, handle_errors, pass_app
 from etl.commands.status import status_command
-from etl.commands.sync import run_sync, summary_line
+from etl.commands.sync import echo_run, run_sync
 from etl.config import Settings
 from etl.kobo.client import KoboClient
 from etl.kobo.local.province import demo_kobo
@@ -25,7 +25,8 @@ def demo_command(app: App, ctx: click.Context, out: str, submissions: int) -> No
     """Run the whole pipeline on generated data: no account, no network.
 
     Starts a local KoboToolbox-compatible server with synthetic submissions for the
-    province, syncs them into a fresh SQLite warehouse in OUT, and prints the status.
+    province, syncs them into a fresh SQLite warehouse in OUT, loads the typed tables and
+    prints the status.
 
     Example: htsd demo --out demo-output --submissions 2500
     """
@@ -48,9 +49,7 @@ def demo_command(app: App, ctx: click.Context, out: str, submissions: int) -> No
             app.t("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server") + f": {server.url}"
         )
         client = KoboClient(server.url, demo.token)
-        _, manifests = run_sync(demo_app, client, [demo.asset_uid])
-        for manifest in manifests:
-            click.echo(summary_line(demo_app, manifest))
+        echo_run(demo_app, run_sync(demo_app, client, [demo.asset_uid]))
     ctx.obj = demo_app
     ctx.invoke(status_command, as_json=False)
 

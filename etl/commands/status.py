@@ -17,7 +17,8 @@ def status_command(app: App, as_json: bool) -> None:
     """Show, per asset, the submissions stored and the last run.
 
     JSON form: {"assets": {"<uid>": {"submissions": N, "edited": N, "deleted": N,
-    "versions": N, "history": N, ...}}, "last_run": {...}}
+    "versions": N, "history": N, "typed": {"tables": [...], "current": N, "findings": N},
+    ...}}, "last_run": {...}}
 
     Example: htsd status --json
     """
@@ -41,6 +42,16 @@ def status_command(app: App, as_json: bool) -> None:
             + f", {entry['history']} "
             + t("phiên bản cũ", "earlier versions")
         )
+        typed = entry.get("typed")
+        if typed:
+            click.echo(
+                f"  {typed['current']} "
+                + t("dòng hiện hành trong", "current rows in")
+                + f" {typed['tables'][0]} (+{len(typed['tables']) - 1} "
+                + t("bảng lặp", "repeat tables")
+                + f"), {typed['findings']} "
+                + t("phát hiện khi nạp", "load findings")
+            )
     run = data["last_run"]
     if run:
         click.echo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -16,8 +17,10 @@ from rich.progress import (
 
 from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
 from etl.kobo.client import KoboClient
+from etl.pipeline import load_typed
 from etl.sync import SyncManifest, sync_asset
 from forms.errors import HtsdError, Message, register_messages
+from warehouse.load import LoadResult
 
 register_messages(
     {
@@ -29,6 +32,24 @@ register_messages(
         )
     }
 )
+
+
+def load_line(app: App, uid: str, r: LoadResult | None) -> str:
+    """One line on the typed tables of an asset after a sync or an import."""
+    if r is None:
+        return app.t(
+            f"{uid}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
+            f"{uid}: typed tables wait for the form content (run htsd sync --asset {uid})",
+        )
+    if app.lang == "en":
+        return (
+            f"{uid}: typed tables {r.loaded} loaded, {r.unchanged} unchanged, {r.live} current, "
+            f"{len(r.tables)} tables, {r.findings} findings ({r.duration_s:.1f} s)"
+        )
+    return (
+        f"{uid}: bảng dữ liệu {r.loaded} nạp, {r.unchanged} không đổi, {r.live} hiện hành, "
+        f"{len(r.tables)} bảng, {r.findings} phát hiện ({r.duration_s:.1f} giây)"
+    )
 
 
 def summary_line(app: App, m: SyncManifest) -> str:
@@ -57,11 +78,34 @@ class _Bars:
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
+@dataclass
+class SyncRun:
+    """What one `htsd sync` run did: its run id, each asset's manifest and typed-table load."""
+
+    run_id: int
+    manifests: list[SyncManifest]
+    loads: dict[str, LoadResult | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "assets": {
+                m.asset_uid: {**m.as_dict(), "load": _load_dict(self.loads.get(m.asset_uid))}
+                for m in self.manifests
+            },
+        }
+
+
+def _load_dict(result: LoadResult | None) -> dict[str, Any] | None:
+    return result.as_dict() if result else None
+
+
 def run_sync(
     app: App, client: KoboClient, assets: list[str], *, sweep: bool = True, page_size: int = 1000
-) -> tuple[int, list[SyncManifest]]:
-    """Sync the given assets in one logged run; returns the run id and the manifests."""
+) -> SyncRun:
+    """Sync the given assets in one logged run, then load their typed tables."""
     manifests: list[SyncManifest] = []
+    loads: dict[str, LoadResult | None] = {}
     run_ids: list[int] = []
 
     def body(run_id: int) -> dict[str, Any]:
@@ -89,10 +133,12 @@ def run_sync(
                         progress=progress,
                     )
                 )
-        return {"assets": {m.asset_uid: m.as_dict() for m in manifests}}
+        # Raw first for every asset (invariant 1), then the typed tables.
+        loads.update(load_typed(app.engine(), client.server, assets, run_id))
+        return {"assets": SyncRun(run_id, manifests, loads).as_dict()["assets"]}
 
     run_logged(app, "sync", {"assets": assets, "server": client.server}, body)
-    return run_ids[0], manifests
+    return SyncRun(run_ids[0], manifests, loads)
 
 
 @click.command("sync")
@@ -116,12 +162,17 @@ def sync_command(
     if not chosen:
         raise HtsdError("SYNC001", where="--asset")
     client = KoboClient(app.settings.kobo_url, app.settings.kobo_token)
-    run_id, manifests = run_sync(app, client, chosen, sweep=not no_sweep, page_size=page_size)
+    run = run_sync(app, client, chosen, sweep=not no_sweep, page_size=page_size)
     if as_json:
-        emit_json({"run_id": run_id, "assets": {m.asset_uid: m.as_dict() for m in manifests}})
+        emit_json(run.as_dict())
         return
-    for manifest in manifests:
+    echo_run(app, run)
+
+
+def echo_run(app: App, run: SyncRun) -> None:
+    for manifest in run.manifests:
         click.echo(summary_line(app, manifest))
+        click.echo(load_line(app, manifest.asset_uid, run.loads.get(manifest.asset_uid)))
 
 
 COMMANDS = [sync_command]

@@ -76,6 +76,22 @@ def test_edits_deletions_and_late_arrivals(
         2,
         3,
     )
+    load = m["load"]  # the typed tables follow the raw landing in the same run
+    assert (load["live"], load["deleted"], load["loaded"]) == (252, 2, 9)
+    url = warehouse_url if not warehouse_url.startswith("sqlite") else _default_sqlite(tmp_path)
+    engine = sa.create_engine(url)
+    main, view = load["tables"][0], load["tables"][0] + "__current"
+    with engine.connect() as conn:
+        current = dict(conn.execute(sa.text(f'SELECT _id, household__year FROM "{view}"')).all())
+        kept = conn.execute(sa.text(f'SELECT count(*) FROM "{main}"')).scalar()
+    engine.dispose()
+    assert len(current) == 252 and kept == 254  # deleted ones leave the view, stay in the table
+    assert 10 not in current and 20 not in current
+    assert all(current[kobo_id] == 2027 for kobo_id in (3, 30, 60))
+
+
+def _default_sqlite(cwd: Path) -> str:
+    return f"sqlite:///{cwd}/htsd.sqlite"
 
 
 def _all_text(warehouse_url: str) -> str:

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from etl.kobo.client import KoboClient
+from etl.pipeline import load_typed
 from etl.sync import sync_asset
 from tests.conftest import RunningKobo, start_kobo
-from tests.etl.warehouse_state import raw_state
+from tests.etl.warehouse_state import raw_state, typed_state
 from tests.helpers import HTSD, run_htsd
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
@@ -88,7 +89,9 @@ def _reference(kobo: RunningKobo, url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     client = KoboClient(kobo.url, kobo.token)
-    sync_asset(engine, client, kobo.asset_uid, start_run(engine, "sync"), page_size=200)
+    run_id = start_run(engine, "sync")
+    sync_asset(engine, client, kobo.asset_uid, run_id, page_size=200)
+    load_typed(engine, client.server, [kobo.asset_uid], run_id)
     engine.dispose()
 
 
@@ -121,3 +124,4 @@ def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path
             process.wait(timeout=30)
             _sync_json(kobo, warehouse_url, tmp_path, "--page-size", "200")
             assert raw_state(warehouse_url) == raw_state(reference_url), round_number
+            assert typed_state(warehouse_url) == typed_state(reference_url), round_number
