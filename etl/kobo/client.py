@@ -105,6 +105,7 @@ class KoboClient:
         url = self._url(path)
         shown_path = urlsplit(url).path
         attempt = 0
+        dropped = 0  # connection failures of this request, counted apart from 429/5xx
         while True:
             attempt += 1
             self.stats.requests += 1
@@ -130,8 +131,10 @@ class KoboClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                # a refused or dropped connection gets fewer tries than an overloaded server
-                if attempt > min(self.max_retries, 3):
+                # a refused or dropped connection gets fewer tries than an overloaded server,
+                # however many 429/5xx answers came before it
+                dropped += 1
+                if dropped > min(self.max_retries, 3):
                     raise KoboError(
                         "KOBO502",
                         where=self.server,

@@ -70,3 +70,14 @@ def test_missing_token_is_a_user_error() -> None:
     with pytest.raises(KoboError) as caught:
         KoboClient("http://127.0.0.1:1", None)
     assert caught.value.code == "KOBO001"
+
+
+def test_a_dropped_connection_after_several_5xx_is_still_retried(kobo: RunningKobo) -> None:
+    """429/502 answers and dropped connections have their own budgets: three 5xx/429 answers
+    followed by a dropped body do not use up the tries a dropped connection gets."""
+    kobo.kobo.faults.retry_after = 0
+    kobo.kobo.faults.script = ["502", "502", "429", "drop", "504", "drop"]
+    client = KoboClient(kobo.url, kobo.token, backoff=0.01)
+    ids = [doc["_id"] for page in client.iter_data_pages(kobo.asset_uid) for doc in page.results]
+    assert sorted(ids) == list(range(1, 251))
+    assert client.stats.retries == 6 and kobo.kobo.faults.injected == 6

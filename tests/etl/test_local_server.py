@@ -117,3 +117,12 @@ def test_edits_keep_identity_and_deletes_are_hard(kobo: RunningKobo) -> None:
     assert deleted.status_code == 204
     assert _get(kobo, _data(kobo) + "2/").status_code == 404
     assert _get(kobo, _data(kobo)).json()["count"] == 249
+
+
+def test_sort_values_must_be_integers_and_expr_is_not_a_silent_miss(kobo: RunningKobo) -> None:
+    bad_sort = _get(kobo, _data(kobo), sort='{"_id": "x"}')
+    assert bad_sort.status_code == 400 and "sort" in bad_sort.json()
+    expr = _get(kobo, _data(kobo), query='{"$expr": {"$gt": ["$_id", 3]}}')
+    assert (expr.status_code, expr.json()) == (400, ["Unsupported query"])
+    mangled = _get(kobo, _data(kobo), query='{"$eq": {"_id": 3}}')  # not whitelisted
+    assert mangled.status_code == 200 and mangled.json()["count"] == 0

@@ -3,6 +3,8 @@
 Only the whitelisted operators act as operators; any other `$` key becomes a literal field
 name on the real server, so it matches nothing here too. Values are compared only with
 values of the same kind (numbers with numbers, strings with strings), as Mongo does.
+`$expr` and `$ifNull`, whitelisted on the real server, are not evaluated here: a query using
+them gets 400 ["Unsupported query"] rather than a silent empty result.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ _MISSING = object()
 
 
 class UnsupportedQueryError(Exception):
-    """Raised where the real server answers 400 ["Unsupported query"]."""
+    """Raised where the real server answers 400 ["Unsupported query"] (or, for `$expr` and
+    `$ifNull`, where this double does not evaluate what the real server would)."""
 
 
 def _get(doc: Mapping[str, Any], key: str) -> Any:
@@ -106,7 +109,7 @@ def _match_operators(value: Any, spec: Mapping[str, Any]) -> bool:
         elif op == "$not":
             if isinstance(target, dict) and _match_operators(value, target):
                 return False
-        else:  # $expr / $ifNull: not needed by any client here
+        else:  # $expr / $ifNull: not evaluated by this double (400, never a silent miss)
             raise UnsupportedQueryError(op)
     return True
 
@@ -119,8 +122,12 @@ def matches(doc: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
         elif key == "$and":
             if not all(matches(doc, q) for q in spec):
                 return False
+        elif key in ("$expr", "$ifNull"):
+            # whitelisted on the real server; not evaluated by this double, so say so (400)
+            # instead of silently matching nothing
+            raise UnsupportedQueryError(key)
         elif key.startswith("$"):
-            return False
+            return False  # any other operator is mangled into a field name: matches nothing
         else:
             value = _get(doc, key)
             if isinstance(spec, dict) and any(k.startswith("$") for k in spec):

@@ -374,26 +374,33 @@ class KoboApi:
         return 200, body, {}
 
     def _faults(self) -> tuple[int, Any, dict[str, str]] | None:
+        """The fault this data request gets, if any: (status, body, headers); -1 drops it."""
         faults = self.kobo.faults
         with self.kobo.lock:
             faults.data_requests += 1
             number = faults.data_requests
             draw = faults.draw()
+            kind = faults.script.pop(0) if faults.script else None
         if faults.slow_seconds:
             time.sleep(faults.slow_seconds)
-        if number in faults.drop_body_requests:
+        if kind is None:
+            if number in faults.drop_body_requests:
+                kind = "drop"
+            elif draw < faults.rate_429:
+                kind = "429"
+            elif draw < faults.rate_429 + faults.rate_502:
+                kind = "502"
+            elif draw < faults.rate_429 + faults.rate_502 + faults.rate_504:
+                kind = "504"
+        if kind in (None, "ok"):
+            return None
+        faults.injected += 1
+        if kind == "drop":
             return (-1, None, {})
-        if draw < faults.rate_429:
-            faults.injected += 1
+        if kind == "429":
             detail = "Request was throttled."
             return 429, {"detail": detail}, {"Retry-After": str(faults.retry_after)}
-        if draw < faults.rate_429 + faults.rate_502:
-            faults.injected += 1
-            return 502, None, {}
-        if draw < faults.rate_429 + faults.rate_502 + faults.rate_504:
-            faults.injected += 1
-            return 504, None, {}
-        return None
+        return int(str(kind)), None, {}
 
     def data_list(
         self, handler: _Handler, params: dict[str, str], _body: bytes, uid: str, fmt: str | None
@@ -412,6 +419,8 @@ class KoboApi:
             fields = _json_param(params, "fields")
             if not isinstance(query, dict) or not isinstance(sort, dict):
                 raise ApiError(400, ["Unsupported query"])
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in sort.values()):
+                raise ApiError(400, {"sort": "Sort values must be integers (1 or -1)."})
             docs = list(asset.submissions.values())
             statuses = dict(asset.statuses)
         try:

@@ -53,6 +53,9 @@ class Faults:
     retry_after: int = 1
     slow_seconds: float = 0.0
     drop_body_requests: set[int] = field(default_factory=set)  # nth data request (1-based)
+    # Faults for the next data requests, in order, before the rates apply:
+    # "429", "502", "504", "drop" (connection dropped mid-body) or "ok".
+    script: list[str] = field(default_factory=list)
     seed: int = 7
     data_requests: int = 0
     injected: int = 0
