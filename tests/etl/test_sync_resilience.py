@@ -95,9 +95,31 @@ def _reference(kobo: RunningKobo, url: str) -> None:
     engine.dispose()
 
 
+def _kill_at_request(kobo: RunningKobo, env: dict[str, str], cwd: Path, target: int) -> int:
+    """Start `htsd sync`, SIGKILL it once the server has seen `target` more data requests
+    (it is then inside that request or just past it); the process's return code."""
+    faults = kobo.kobo.faults
+    start = faults.data_requests
+    process = subprocess.Popen(
+        [*HTSD, "--silent", "sync", "--asset", kobo.asset_uid, "--page-size", "200"],
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while faults.data_requests - start < target and process.poll() is None:
+        assert time.monotonic() < deadline, "the sync made no progress"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    return process.wait(timeout=30)
+
+
 def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path) -> None:
-    """Five times: the server changes, a sync is killed at a random moment, the next sync
-    must leave exactly the state an uninterrupted sync gives (the reference warehouse)."""
+    """Six times: the server changes, a sync is killed at a random data request (the last
+    round: after its last one, while it marks deletions, fetches versions and loads the typed
+    tables), and the next sync must leave exactly the state an uninterrupted sync gives (the
+    reference warehouse), raw landing and typed tables alike."""
     rng = random.Random(20261129)
     for kobo in start_kobo(3000, seed=13):
         reference_url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
@@ -109,19 +131,19 @@ def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path
             "KOBOTOOLBOX_TOKEN": kobo.token,
             "HTSD_DATABASE_URL": warehouse_url,
         }
-        for round_number in range(5):
+        killed = 0
+        for round_number in range(6):
             _mutate(kobo, edits=60, deletes=30, new=500, seed=round_number)
+            before = kobo.kobo.faults.data_requests
             _reference(kobo, reference_url)
-            process = subprocess.Popen(
-                [*HTSD, "--silent", "sync", "--asset", kobo.asset_uid, "--page-size", "200"],
-                cwd=tmp_path,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(rng.uniform(0.5, 1.6))
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
+            needed = kobo.kobo.faults.data_requests - before  # what an uninterrupted sync asks
+            last = round_number == 5
+            target = needed if last else rng.randint(1, needed - 1)
+            code = _kill_at_request(kobo, env, tmp_path, target)
+            if not last:
+                assert code == -signal.SIGKILL, (round_number, target, code)
+            killed += code == -signal.SIGKILL
             _sync_json(kobo, warehouse_url, tmp_path, "--page-size", "200")
             assert raw_state(warehouse_url) == raw_state(reference_url), round_number
             assert typed_state(warehouse_url) == typed_state(reference_url), round_number
+        assert killed >= 5
