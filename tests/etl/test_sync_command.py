@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,18 +127,24 @@ def test_wrong_token_one_clear_line(kobo: RunningKobo, warehouse_url: str, tmp_p
     assert english.stderr.startswith("Error [KOBO401]")
 
 
+def _one_error_line(result: subprocess.CompletedProcess[str], code: str, token: str) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert f"[{code}]" in lines[0] and "Traceback" not in result.stderr
+    assert token not in result.stdout + result.stderr
+    return lines[0]
+
+
 def test_undeployed_asset_and_unreachable_server(kobo: RunningKobo, tmp_path: Path) -> None:
     draft = kobo.kobo.create_asset("hoikhuyenhoc", "Bản nháp", {"survey": [], "choices": []})
     env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": kobo.token}
-    result = run_htsd(["sync", "--asset", draft.uid], cwd=tmp_path, env=env)
-    assert (
-        result.returncode == 1 and "[KOBO409]" in result.stderr and "Traceback" not in result.stderr
-    )
+    result = run_htsd(["--lang", "en", "sync", "--asset", draft.uid], cwd=tmp_path, env=env)
+    line = _one_error_line(result, "KOBO409", kobo.token)
+    assert result.returncode == 1 and draft.uid in line and "deploy" in line
     env["KOBOTOOLBOX_URL"] = "http://127.0.0.1:9"
-    result = run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
-    assert (
-        result.returncode == 3 and "[KOBO502]" in result.stderr and "Traceback" not in result.stderr
-    )
+    result = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    line = _one_error_line(result, "KOBO502", kobo.token)
+    assert result.returncode == 3 and "http://127.0.0.1:9" in line and "KOBOTOOLBOX_URL" in line
 
 
 def test_token_without_access_is_the_404_case(kobo: RunningKobo, tmp_path: Path) -> None:
