@@ -1,8 +1,15 @@
-"""The run log: one row per command run, with its counts and error."""
+"""The run log: one row per command run, with its counts and error.
+
+A run is `running` until it ends `ok` or `failed`. A process killed mid-way (SIGKILL, power
+cut) cannot say so itself: the next run started on the same host marks each `running` row of
+that host whose process is gone as `interrupted`. Rows of other hosts are left as they are.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,9 +24,41 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+INTERRUPTED = "process ended before the run finished (killed, or the machine stopped)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def mark_interrupted(conn: sa.Connection, host: str) -> int:
+    """Mark this host's `running` rows whose process is gone as `interrupted`; how many."""
+    rows = conn.execute(
+        sa.select(run_log.c.id, run_log.c.pid).where(
+            run_log.c.status == "running", run_log.c.host == host
+        )
+    ).all()
+    gone = [row.id for row in rows if row.pid is None or not _alive(int(row.pid))]
+    if gone:
+        conn.execute(
+            run_log.update()
+            .where(run_log.c.id.in_(gone))
+            .values(status="interrupted", error=INTERRUPTED)
+        )
+    return len(gone)
+
+
 def start_run(engine: Engine, command: str, arguments: Mapping[str, Any] | None = None) -> int:
     """Insert a `running` row and return its id. Arguments must hold no secrets."""
+    host = socket.gethostname()
     with engine.begin() as conn:
+        mark_interrupted(conn, host)
         result = conn.execute(
             run_log.insert().values(
                 command=command,
@@ -27,6 +66,8 @@ def start_run(engine: Engine, command: str, arguments: Mapping[str, Any] | None 
                 started_at=_now(),
                 status="running",
                 counts="{}",
+                host=host,
+                pid=os.getpid(),
             )
         )
         run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None

@@ -23,6 +23,8 @@ run_log = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("counts", sa.Text, nullable=False, default="{}"),
     sa.Column("error", sa.Text),
+    sa.Column("host", sa.String(255)),
+    sa.Column("pid", sa.Integer),
 )
 
 raw_submission = sa.Table(

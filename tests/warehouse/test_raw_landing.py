@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 from warehouse.migrate import upgrade
 from warehouse.raw import RawRecord, land_records, mark_deleted
 from warehouse.runlog import finish_run, last_run, start_run
-from warehouse.schema import raw_submission, raw_submission_history
+from warehouse.schema import raw_submission, raw_submission_history, run_log
 from warehouse.status import warehouse_status
 
 SERVER = "http://kobo.test"
@@ -112,3 +114,22 @@ def test_run_log_records_status_and_counts(engine: Engine) -> None:
     assert last is not None
     assert (last["id"], last["status"], last["counts"]) == (run, "ok", {"new": 3})
     assert last["ended_at"] is not None
+
+
+def test_a_run_whose_process_died_is_marked_interrupted(engine: Engine, warehouse_url: str) -> None:
+    code = (
+        "import os, sys\n"
+        "from warehouse.db import make_engine\n"
+        "from warehouse.runlog import start_run\n"
+        "start_run(make_engine(sys.argv[1]), 'sync')\n"
+        "os._exit(0)  # gone without finishing, as after a SIGKILL\n"
+    )
+    subprocess.run([sys.executable, "-c", code, warehouse_url], check=True, timeout=60)
+    dead = last_run(engine)
+    assert dead is not None and dead["status"] == "running"
+    alive = start_run(engine, "sync")  # this process is alive: its row stays running
+    later = start_run(engine, "status")
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(run_log.c.id, run_log.c.status)).all())
+    assert rows[dead["id"]] == "interrupted"
+    assert rows[alive] == "running" and rows[later] == "running"
