@@ -10,7 +10,7 @@ before any sync) is left for a later `htsd sync`, which reads the content from t
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy.engine import Engine
 
@@ -21,13 +21,21 @@ log = logging.getLogger(__name__)
 
 
 def load_typed(
-    engine: Engine, server: str, asset_uids: Iterable[str], run_id: int | None
+    engine: Engine,
+    server: str,
+    asset_uids: Iterable[str],
+    run_id: int | None,
+    form_names: Mapping[str, str] | None = None,
 ) -> dict[str, LoadResult | None]:
-    """Asset uid → its load result, or None when no form content is stored for it yet."""
+    """Asset uid → its load result, or None when no form content is stored for it yet.
+
+    `form_names` (asset uid → form, from [kobo.assets]) names an asset's tables on its first
+    load; otherwise the form recorded by `htsd forms deploy` does, else the asset uid."""
     results: dict[str, LoadResult | None] = {}
+    names = form_names or {}
     for uid in dict.fromkeys(asset_uids):
         try:
-            results[uid] = load_asset(engine, server, uid, run_id)
+            results[uid] = load_asset(engine, server, uid, run_id, form_name=names.get(uid))
         except WarehouseError as error:
             if error.code != "WH001":
                 raise

@@ -106,3 +106,14 @@ def last_deployment(engine: Engine, server: str, form_name: str) -> Mapping[str,
 
 def record_deployment(conn: Connection, **values: Any) -> None:
     conn.execute(form_deployment.insert().values(**values))
+
+
+def deployed_form_name(conn: Connection, server: str, asset_uid: str) -> str | None:
+    """The form `htsd forms deploy` last put into this asset, if it did."""
+    t = form_deployment
+    return conn.execute(
+        sa.select(t.c.form_name)
+        .where(t.c.server == server, t.c.asset_uid == asset_uid)
+        .order_by(t.c.id.desc())
+        .limit(1)
+    ).scalar()

@@ -111,8 +111,16 @@ class Layout:
         return self.tables[binding.repeat].units[binding.unit]
 
 
-def table_prefix(asset_uid: str, taken: Iterable[str]) -> str:
-    return Allocator(taken).allocate(f"data_{fold(asset_uid) or 'asset'}", f"asset|{asset_uid}")
+def default_prefix(asset_uid: str) -> str:
+    """The prefix of an asset without a form name: `data_<asset uid>`."""
+    return f"data_{fold(asset_uid) or 'asset'}"
+
+
+def table_prefix(asset_uid: str, taken: Iterable[str], form_name: str | None = None) -> str:
+    """The name of an asset's main table: its form name (`gia_dinh`) when it has one, else
+    `data_<asset uid>`; made unique among `taken` with a digest of the asset uid."""
+    wanted = fold(form_name or "") or default_prefix(asset_uid)
+    return Allocator(taken).allocate(wanted, f"asset|{asset_uid}")
 
 
 def _outer_repeat(schema: FormSchema, repeat_path: str) -> str | None:
@@ -262,14 +270,19 @@ def plan_layout(
     schemas: Sequence[FormSchema],
     previous: Layout | None = None,
     taken_tables: Iterable[str] = (),
+    *,
+    prefix: str | None = None,
+    form_name: str | None = None,
 ) -> Layout:
     """The layout after adding every version of `schemas` not yet in `previous` (in order).
 
-    `previous` is left untouched; `taken_tables` are table names used by other assets.
+    `previous` is left untouched; `taken_tables` are table names used by other assets (and
+    the warehouse's own tables). A new layout takes `prefix` when given (a rebuild keeps the
+    names it had), else one made from `form_name` or the asset uid.
     """
     taken = set(taken_tables)
     if previous is None:
-        layout = Layout(server, asset_uid, table_prefix(asset_uid, taken))
+        layout = Layout(server, asset_uid, prefix or table_prefix(asset_uid, taken, form_name))
     else:
         layout = copy.deepcopy(previous)
     planner = _Planner(layout, taken)

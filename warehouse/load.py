@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse.assets import deployed_form_name
 from warehouse.catalog import (
     clear_asset,
     form_table,
@@ -38,15 +39,21 @@ from warehouse.catalog import (
     typed_asset,
     write_layout,
 )
+from warehouse.catalog import (
+    metadata as catalog_metadata,
+)
 from warehouse.flatten import RULES, Finding, Flattener
-from warehouse.layout import Layout, plan_layout, table_prefix
+from warehouse.layout import Layout, default_prefix, plan_layout
 from warehouse.messages import WarehouseError
+from warehouse.schema import metadata as core_metadata
 from warehouse.schema import raw_submission
 from warehouse.typed import RowBuilder, SubmissionState, drop_tables, ensure_tables, sa_table
 from warehouse.versions import FormVersion, form_versions, register_versions
 
 log = logging.getLogger(__name__)
 
+# The warehouse's own tables: no typed table may take their names.
+FIXED_TABLES = frozenset({*core_metadata.tables, *catalog_metadata.tables, "alembic_version"})
 LOADER_VERSION = 1  # bump when typing rules change: the next load rebuilds every asset
 BATCH_SIZE = 1000
 
@@ -70,19 +77,36 @@ class LoadResult:
 
 
 def prepare_tables(
-    engine: Engine, server: str, asset_uid: str, versions: Sequence[FormVersion], run_id: int | None
+    engine: Engine,
+    server: str,
+    asset_uid: str,
+    versions: Sequence[FormVersion],
+    run_id: int | None,
+    *,
+    form_name: str | None = None,
+    prefix: str | None = None,
 ) -> tuple[Layout, list[str], int]:
     """Plan and store the layout, create or widen the tables: (layout, new versions, columns)."""
     with engine.connect() as conn:
         stored = read_layout(conn, server, asset_uid)
+        if form_name is None:
+            form_name = deployed_form_name(conn, server, asset_uid)
     if stored is not None and stored[1] != LOADER_VERSION:
         log.info("asset %s: typed with loader %s, rebuilding", asset_uid, stored[1])
-        drop_asset(engine, server, asset_uid)
+        prefix = drop_asset(engine, server, asset_uid)
         stored = None
     previous = stored[0] if stored else None
     with engine.begin() as conn:
-        taken = other_table_names(conn, server, asset_uid)
-        layout = plan_layout(server, asset_uid, [v.schema for v in versions], previous, taken)
+        taken = other_table_names(conn, server, asset_uid) | FIXED_TABLES
+        layout = plan_layout(
+            server,
+            asset_uid,
+            [v.schema for v in versions],
+            previous,
+            taken,
+            prefix=prefix,
+            form_name=form_name,
+        )
         new = [uid for uid in layout.versions if previous is None or uid not in previous.versions]
         write_layout(conn, layout, LOADER_VERSION, previous)
         register_versions(conn, layout, versions, new, run_id)
@@ -248,13 +272,20 @@ def load_asset(
     run_id: int | None = None,
     *,
     batch_size: int = BATCH_SIZE,
+    form_name: str | None = None,
+    prefix: str | None = None,
 ) -> LoadResult:
-    """Bring an asset's typed tables up to date with the raw landing (idempotent)."""
+    """Bring an asset's typed tables up to date with the raw landing (idempotent).
+
+    The first load names the tables after `form_name` (else the form recorded by
+    `htsd forms deploy`, else the asset uid) or takes `prefix`; later loads keep the names."""
     started = time.monotonic()
     versions = form_versions(engine, server, asset_uid)
     if not versions:
         raise WarehouseError("WH001", where=asset_uid, params={"asset": asset_uid})
-    layout, new_versions, added = prepare_tables(engine, server, asset_uid, versions, run_id)
+    layout, new_versions, added = prepare_tables(
+        engine, server, asset_uid, versions, run_id, form_name=form_name, prefix=prefix
+    )
     loader = _Loader(engine, layout, versions)
     result = LoadResult(server, asset_uid, versions_added=new_versions, columns_added=added)
     result.tables = [t.name for t in layout.tables.values()]
@@ -272,9 +303,15 @@ def load_asset(
     return result
 
 
-def drop_asset(engine: Engine, server: str, asset_uid: str) -> None:
-    """Drop an asset's typed tables and views and clear its registry rows."""
+def drop_asset(engine: Engine, server: str, asset_uid: str) -> str | None:
+    """Drop an asset's typed tables and views and clear its registry rows; the name prefix
+    its tables had (None when it had none)."""
     with engine.begin() as conn:
+        prefix = conn.execute(
+            sa.select(typed_asset.c.prefix).where(
+                typed_asset.c.server == server, typed_asset.c.asset_uid == asset_uid
+            )
+        ).scalar()
         rows = conn.execute(
             sa.select(form_table.c.table_name, form_table.c.view_name).where(
                 form_table.c.server == server, form_table.c.asset_uid == asset_uid
@@ -283,12 +320,13 @@ def drop_asset(engine: Engine, server: str, asset_uid: str) -> None:
         tables = {row.table_name for row in rows}
         views = {row.view_name for row in rows}
         # Tables of a run that died before registering them carry the default prefix.
-        prefix = table_prefix(asset_uid, ())
+        default = default_prefix(asset_uid)
         inspector = sa.inspect(conn)
-        views.update(n for n in inspector.get_view_names() if _has_prefix(n, prefix))
-        tables.update(n for n in inspector.get_table_names() if _has_prefix(n, prefix))
+        views.update(n for n in inspector.get_view_names() if _has_prefix(n, default))
+        tables.update(n for n in inspector.get_table_names() if _has_prefix(n, default))
         clear_asset(conn, server, asset_uid)  # DML first: SQLite then holds one transaction
         drop_tables(conn, sorted(tables), sorted(views))
+    return str(prefix) if prefix else None
 
 
 def _has_prefix(name: str, prefix: str) -> bool:
@@ -320,6 +358,6 @@ def rebuild(
         raise WarehouseError("WH002", where=asset_uid, params={"asset": asset_uid})
     results = []
     for s, uid in assets:
-        drop_asset(engine, s, uid)
-        results.append(load_asset(engine, s, uid, run_id))
+        prefix = drop_asset(engine, s, uid)  # the same names again
+        results.append(load_asset(engine, s, uid, run_id, prefix=prefix))
     return results

@@ -9,7 +9,13 @@ from sqlalchemy.engine import Engine
 
 from warehouse.catalog import form_table, load_finding
 from warehouse.runlog import last_run
-from warehouse.schema import raw_submission, raw_submission_history, sync_state
+from warehouse.schema import (
+    form_deployment,
+    kobo_asset,
+    raw_submission,
+    raw_submission_history,
+    sync_state,
+)
 
 
 def typed_status(conn: sa.Connection) -> dict[tuple[str, str], dict[str, Any]]:
@@ -63,11 +69,24 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
             for row in conn.execute(sa.select(sync_state.c.asset_uid, sync_state.c.last_id))
         }
         typed = typed_status(conn)
+        a, d = kobo_asset, form_deployment
+        names = {
+            (row.server, row.asset_uid): row.name
+            for row in conn.execute(sa.select(a.c.server, a.c.asset_uid, a.c.name))
+        }
+        deployed = {  # the latest deployment wins
+            (row.server, row.asset_uid): row.form_name
+            for row in conn.execute(
+                sa.select(d.c.server, d.c.asset_uid, d.c.form_name).order_by(d.c.id)
+            )
+        }
     for row in rows:
         entry = assets.setdefault(
             row.asset_uid,
             {
                 "server": row.server,
+                "form": deployed.get((row.server, row.asset_uid)),
+                "name": names.get((row.server, row.asset_uid)),
                 "submissions": 0,
                 "edited": 0,
                 "deleted": 0,

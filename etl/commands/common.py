@@ -40,6 +40,11 @@ class App:
     def lang(self) -> str:
         return self.settings.language
 
+    @property
+    def form_names(self) -> dict[str, str]:
+        """Asset uid → form name, from [kobo.assets] in htsd.toml."""
+        return {uid: form for form, uid in self.settings.assets.items()}
+
     def t(self, vi: str, en: str) -> str:
         return en if self.lang == "en" else vi
 

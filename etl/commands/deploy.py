@@ -11,9 +11,45 @@ import click
 from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
 from etl.kobo.client import KoboClient
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
-from forms.build import build_forms
+from forms.build import BuildResult, build_forms
 from forms.rubric_load import CRITERIA_DIR
 from warehouse.assets import last_deployment, record_deployment
+
+
+def deploy_built(
+    app: App, client: KoboClient, built: list[BuildResult], run_id: int
+) -> list[DeployResult]:
+    """Deploy each built form to its asset (from [kobo.assets], else the one recorded at the
+    last deploy, else a new one) and record the deployment in the warehouse."""
+    engine = app.engine()
+    results = []
+    for form in built:
+        previous = last_deployment(engine, client.server, form.form_id)
+        uid = app.settings.assets.get(form.form_id) or (
+            str(previous["asset_uid"]) if previous else None
+        )
+        known = str(previous["xlsform_hash"]) if previous and previous["asset_uid"] == uid else None
+        result = deploy_form(
+            client,
+            form.form_id,
+            form.xlsx,
+            content_digest(form.xform),
+            asset_uid=uid,
+            known_hash=known,
+        )
+        results.append(result)
+        with engine.begin() as conn:
+            record_deployment(
+                conn,
+                server=client.server,
+                form_name=result.form,
+                asset_uid=result.asset_uid,
+                version_id=result.version_id,
+                xlsform_hash=result.xlsform_hash,
+                action=result.action,
+                run_id=run_id,
+            )
+    return results
 
 
 @click.command("deploy")
@@ -42,38 +78,10 @@ def deploy_command(
     """
     client = KoboClient(app.settings.kobo_url, app.settings.kobo_token)
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
-    engine = app.engine()
     results: list[DeployResult] = []
 
     def body(run_id: int) -> dict[str, Any]:
-        for form in built:
-            previous = last_deployment(engine, client.server, form.form_id)
-            uid = app.settings.assets.get(form.form_id) or (
-                str(previous["asset_uid"]) if previous else None
-            )
-            known = (
-                str(previous["xlsform_hash"]) if previous and previous["asset_uid"] == uid else None
-            )
-            result = deploy_form(
-                client,
-                form.form_id,
-                form.xlsx,
-                content_digest(form.xform),
-                asset_uid=uid,
-                known_hash=known,
-            )
-            results.append(result)
-            with engine.begin() as conn:
-                record_deployment(
-                    conn,
-                    server=client.server,
-                    form_name=result.form,
-                    asset_uid=result.asset_uid,
-                    version_id=result.version_id,
-                    xlsform_hash=result.xlsform_hash,
-                    action=result.action,
-                    run_id=run_id,
-                )
+        results.extend(deploy_built(app, client, built, run_id))
         return {"forms": [asdict(r) for r in results]}
 
     counts = run_logged(

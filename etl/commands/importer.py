@@ -39,7 +39,9 @@ def import_command(
 
     def body(run_id: int) -> dict[str, Any]:
         results.extend(import_files(app.engine(), origin, list(files), run_id, asset_uid))
-        loads.update(load_typed(app.engine(), origin, [r.asset_uid for r in results], run_id))
+        loads.update(
+            load_typed(app.engine(), origin, [r.asset_uid for r in results], run_id, app.form_names)
+        )
         return {
             "files": [asdict(r) for r in results],
             "load": {uid: r.as_dict() if r else None for uid, r in loads.items()},

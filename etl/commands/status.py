@@ -32,8 +32,9 @@ def status_command(app: App, as_json: bool) -> None:
     if not data["assets"]:
         click.echo(t("Chưa có dữ liệu nào.", "No data yet."))
     for uid, entry in data["assets"].items():
+        label = f"{entry['form']} ({uid})" if entry.get("form") else uid
         click.echo(
-            f"{uid}: {entry['submissions']} "
+            f"{label}: {entry['submissions']} "
             + t("bản ghi", "submissions")
             + f", {entry['edited']} "
             + t("đã sửa", "edited")

@@ -134,7 +134,7 @@ def run_sync(
                     )
                 )
         # Raw first for every asset (invariant 1), then the typed tables.
-        loads.update(load_typed(app.engine(), client.server, assets, run_id))
+        loads.update(load_typed(app.engine(), client.server, assets, run_id, app.form_names))
         return {"assets": SyncRun(run_id, manifests, loads).as_dict()["assets"]}
 
     run_logged(app, "sync", {"assets": assets, "server": client.server}, body)

@@ -17,6 +17,7 @@ from etl.pipeline import load_typed
 from etl.sync import sync_asset
 from forms.build import FORM_IDS, build_forms
 from warehouse.catalog import form_column, form_table, load_finding
+from warehouse.load import rebuild
 from warehouse.runlog import start_run
 
 PER_FORM = 40
@@ -44,7 +45,8 @@ def test_six_forms_sync_and_load_with_pii_tagged(
     run = start_run(engine, "sync")
     for uid in uids.values():
         assert sync_asset(engine, client, uid, run).new == PER_FORM
-    loads = load_typed(engine, client.server, uids.values(), run)
+    names = {uid: form for form, uid in uids.items()}
+    loads = load_typed(engine, client.server, uids.values(), run, names)
     for form_id, uid in uids.items():
         result = loads[uid]
         assert result is not None, form_id
@@ -70,7 +72,8 @@ def test_six_forms_sync_and_load_with_pii_tagged(
             .where(load_finding.c.rule == "value.unparsed")
         ).scalar_one()
     family = uids["gia_dinh"]
-    assert (family, "household/members") in tables  # the roster repeat is its own table
+    assert tables[(family, "")] == "gia_dinh"  # named after the form, for data managers
+    assert tables[(family, "household/members")] == "gia_dinh__household__members"
     assert (uids["clc_assessment"], "activities/classes") in tables
     assert {(path, tag) for uid, path, tag in pii if uid == family} == {
         ("household/head_name", "name"),
@@ -81,3 +84,24 @@ def test_six_forms_sync_and_load_with_pii_tagged(
         uids[f] for f in ("gia_dinh", "dong_ho", "cong_dong", "don_vi")
     }
     assert unparsed == 0  # the server's answers follow the forms' types
+
+
+def test_table_names_stay_unique_and_survive_a_rebuild(
+    deployed: tuple[LocalKoboServer, str, dict[str, str]], engine: Engine
+) -> None:
+    server, token, uids = deployed
+    client = KoboClient(server.url, token)
+    built = build_forms(["gia_dinh"], validate=False)[0]
+    twin = deploy_form(client, "gia_dinh", built.xlsx, content_digest(built.xform)).asset_uid
+    server.kobo.generate(twin, 5, seed=99)
+    run = start_run(engine, "sync")
+    for uid in (uids["gia_dinh"], uids["hoat_dong"], twin):
+        sync_asset(engine, client, uid, run)
+    names = {uids["gia_dinh"]: "gia_dinh", twin: "gia_dinh", uids["hoat_dong"]: "run_log"}
+    loads = load_typed(engine, client.server, names, run, names)
+    main = {uid: result.tables[0] for uid, result in loads.items() if result}
+    assert main[uids["gia_dinh"]] == "gia_dinh"
+    assert main[twin].startswith("gia_dinh_") and main[twin] != "gia_dinh"
+    assert main[uids["hoat_dong"]] not in ("run_log", "gia_dinh")  # never a warehouse table
+    rebuilt = {r.asset_uid: r.tables for r in rebuild(engine)}
+    assert {uid: tables[0] for uid, tables in rebuilt.items()} == main

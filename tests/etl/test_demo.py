@@ -1,0 +1,32 @@
+"""`htsd demo`, the embedded default, end to end in a real process: build, deploy to the
+local KoboToolbox, answer, sync, load, status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from etl.kobo.local.province import demo_counts
+from forms.build import FORM_IDS
+from tests.helpers import run_htsd
+
+
+def test_demo_runs_the_pipeline_for_the_six_forms(tmp_path: Path) -> None:
+    args = ["--lang", "en", "demo", "--out", "out", "--submissions", "200"]
+    result = run_htsd(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    database = tmp_path / "out" / "htsd-demo.sqlite"
+    assert database.is_file() and not (tmp_path / "htsd.sqlite").exists()
+    status = run_htsd(["--database-url", f"sqlite:///{database}", "status", "--json"], cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    assets = json.loads(status.stdout)["assets"]
+    expected = demo_counts(200)
+    by_form = {entry["form"]: entry for entry in assets.values()}
+    assert sorted(by_form) == sorted(FORM_IDS)
+    for form, entry in by_form.items():
+        assert entry["submissions"] == expected[form], form
+        assert entry["typed"]["current"] == expected[form], form
+        assert entry["typed"]["tables"][0] == form and entry["typed"]["findings"] == 0
+    assert "gia_dinh__household__members" in by_form["gia_dinh"]["typed"]["tables"]
+    assert "gia_dinh (" in result.stdout and "current rows in gia_dinh" in result.stdout
