@@ -126,3 +126,23 @@ def test_sort_values_must_be_integers_and_expr_is_not_a_silent_miss(kobo: Runnin
     assert (expr.status_code, expr.json()) == (400, ["Unsupported query"])
     mangled = _get(kobo, _data(kobo), query='{"$eq": {"_id": 3}}')  # not whitelisted
     assert mangled.status_code == 200 and mangled.json()["count"] == 0
+
+
+def test_permissions_404_when_hidden_403_when_lacking(kobo: RunningKobo) -> None:
+    viewer = kobo.kobo.add_user("xem")
+    data = _data(kobo)
+    assert _get(kobo, data, token=viewer).status_code == 404  # not shared: hidden
+    kobo.kobo.share(kobo.asset_uid, "xem")
+    assert _get(kobo, f"/api/v2/assets/{kobo.asset_uid}/", token=viewer).status_code == 200
+    denied = _get(kobo, data, token=viewer)
+    assert denied.status_code == 403
+    assert denied.json() == {"detail": "You do not have permission to perform this action."}
+    kobo.kobo.share(kobo.asset_uid, "xem", "view_submissions")
+    assert _get(kobo, data, token=viewer).json()["count"] == 250
+    status = requests.patch(
+        kobo.url + f"/api/v2/assets/{kobo.asset_uid}/data/1/validation_status/",
+        json={"validation_status.uid": "validation_status_approved"},
+        headers={"Authorization": f"Token {viewer}"},
+        timeout=10,
+    )
+    assert status.status_code == 403  # validating needs validate_submissions

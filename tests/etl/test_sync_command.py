@@ -155,3 +155,18 @@ def test_token_without_access_is_the_404_case(kobo: RunningKobo, tmp_path: Path)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "[KOBO404]" in lines[0] and kobo.asset_uid in lines[0]
     assert "KOBOTOOLBOX_TOKEN" in lines[0] and stranger not in result.stderr
+
+
+def test_shared_without_view_submissions_is_the_403_case(kobo: RunningKobo, tmp_path: Path) -> None:
+    """A project shared with the token's account for viewing the form only: the asset reads,
+    the data answers 403, and sync says what permission to ask the owner for."""
+    viewer = kobo.kobo.add_user("can_bo_xa")
+    kobo.kobo.share(kobo.asset_uid, "can_bo_xa")  # view_asset only
+    env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": viewer}
+    result = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    line = _one_error_line(result, "KOBO403", viewer)
+    assert result.returncode == 1 and kobo.asset_uid in line and "share" in line
+    kobo.kobo.share(kobo.asset_uid, "can_bo_xa", "view_submissions")
+    result = run_htsd(["sync", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["assets"][kobo.asset_uid]["new"] == 250

@@ -114,7 +114,7 @@ class DeployRoutes:
         if destination:
             target = destination.rstrip("/").split("/")[-1]
             asset = self.api.kobo.assets.get(target)
-            if asset is None or asset.owner != user:
+            if asset is None or not asset.can(user, "change_asset"):
                 task.update(
                     status="error",
                     messages={
@@ -149,7 +149,7 @@ class DeployRoutes:
                 if not asset.deployed:
                     raise ApiError(404, {"detail": "Not found."})
                 return 200, self._deployment_json(handler, asset), {}
-            if asset.owner != user:
+            if not asset.can(user, "change_asset"):
                 raise ApiError(
                     403, {"detail": "You do not have permission to perform this action."}
                 )

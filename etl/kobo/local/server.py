@@ -242,12 +242,18 @@ class KoboApi:
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _asset(self, handler: _Handler, uid: str) -> tuple[LocalAsset, str]:
+    def _asset(
+        self, handler: _Handler, uid: str, needs: str | None = None
+    ) -> tuple[LocalAsset, str]:
+        """The asset and the user; 404 when the user cannot view it (existence is hidden),
+        403 when they can view it but lack the permission `needs` (KOBO-API.md §8)."""
         user = handler.username(required=False)
         asset = self.kobo.assets.get(uid)
         if asset is None or not asset.can_view(user):
             raise ApiError(404, {"detail": "Not found."})
         assert user is not None
+        if needs is not None and not asset.can(user, needs):
+            raise ApiError(403, {"detail": "You do not have permission to perform this action."})
         return asset, user
 
     def _asset_json(self, handler: _Handler, asset: LocalAsset, full: bool) -> dict[str, Any]:
@@ -409,7 +415,7 @@ class KoboApi:
         if fault and fault[0] > 0:
             return fault
         with self.kobo.lock:
-            asset, _ = self._asset(handler, uid)
+            asset, _ = self._asset(handler, uid, "view_submissions")
             if not asset.deployed:
                 raise ApiError(400, {"detail": "The specified asset has not been deployed"})
             if "count" in params:
@@ -454,7 +460,7 @@ class KoboApi:
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str
     ) -> tuple[int, Any, dict[str, str]]:
         with self.kobo.lock:
-            asset, _ = self._asset(handler, uid)
+            asset, _ = self._asset(handler, uid, "view_submissions")
             doc = asset.submissions.get(int(sid))
             if doc is None:
                 raise ApiError(404, {"detail": "Not found."})
@@ -463,7 +469,7 @@ class KoboApi:
     def attachment(
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str, att: str
     ) -> tuple[int, Any, dict[str, str]]:
-        self._asset(handler, uid)
+        self._asset(handler, uid, "view_submissions")
         data = self.kobo.attachment(uid, int(sid), att)
         if data is None:
             raise ApiError(404, {"detail": "Not found."})
@@ -473,7 +479,7 @@ class KoboApi:
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str
     ) -> tuple[int, Any, dict[str, str]]:
         with self.kobo.lock:
-            asset, _ = self._asset(handler, uid)
+            asset, _ = self._asset(handler, uid, "delete_submissions")
             if int(sid) not in asset.submissions:
                 raise ApiError(404, {"detail": "Not found."})
             self.kobo.delete_submissions(uid, [int(sid)])
@@ -483,7 +489,7 @@ class KoboApi:
         self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
     ) -> tuple[int, Any, dict[str, str]]:
         with self.kobo.lock:
-            asset, _ = self._asset(handler, uid)
+            asset, _ = self._asset(handler, uid, "delete_submissions")
             ids = _payload(body).get("submission_ids") or []
             if any(int(i) not in asset.submissions for i in ids):
                 raise ApiError(400, {"detail": "One or more submission ids are invalid"})
@@ -494,7 +500,7 @@ class KoboApi:
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str, sid: str
     ) -> tuple[int, Any, dict[str, str]]:
         with self.kobo.lock:
-            asset, _ = self._asset(handler, uid)
+            asset, _ = self._asset(handler, uid, "view_submissions")
             if int(sid) not in asset.submissions:
                 raise ApiError(404, {"detail": "Not found."})
             return 200, asset.statuses.get(int(sid), {}), {}
@@ -505,7 +511,7 @@ class KoboApi:
         from etl.kobo.local.store import VALIDATION_STATUSES
 
         with self.kobo.lock:
-            asset, user = self._asset(handler, uid)
+            asset, user = self._asset(handler, uid, "validate_submissions")
             if int(sid) not in asset.submissions:
                 raise ApiError(404, {"detail": "Not found."})
             data = json.loads(body or b"{}")
@@ -519,7 +525,7 @@ class KoboApi:
         self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
     ) -> tuple[int, Any, dict[str, str]]:
         with self.kobo.lock:
-            asset, user = self._asset(handler, uid)
+            asset, user = self._asset(handler, uid, "validate_submissions")
             payload = _payload(body)
             if "validation_status.uid" not in payload:
                 raise ApiError(400, {"detail": "`validation_status.uid` is required"})

@@ -91,7 +91,10 @@ class LocalAsset:
     deployment_uuid: str = field(default_factory=lambda: uuidlib.uuid4().hex)
     submissions: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
-    shared_with: set[str] = field(default_factory=set)
+    # username → the permissions shared with them (KPI's codenames: view_asset,
+    # change_asset, view_submissions, change_submissions, delete_submissions,
+    # validate_submissions); the owner has them all
+    shared_with: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def version_id(self) -> str | None:
@@ -101,7 +104,12 @@ class LocalAsset:
         return next((v for v in self.versions if v.uid == uid), None)
 
     def can_view(self, username: str | None) -> bool:
-        return username is not None and (username == self.owner or username in self.shared_with)
+        return self.can(username, "view_asset")
+
+    def can(self, username: str | None, permission: str) -> bool:
+        if username is None:
+            return False
+        return username == self.owner or permission in self.shared_with.get(username, set())
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -134,6 +142,13 @@ class LocalKobo:
         with self.lock:
             self.tokens[token] = username
         return token
+
+    def share(self, uid: str, username: str, *permissions: str) -> None:
+        """Share an asset with a user, as the project owner does in the web UI."""
+        with self.lock:
+            self.assets[uid].shared_with.setdefault(username, set()).update(
+                {"view_asset", *permissions}
+            )
 
     def user_for(self, token: str) -> str | None:
         return self.tokens.get(token)
