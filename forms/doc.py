@@ -1,10 +1,12 @@
 """`htsd forms doc`: a Markdown listing of every form for data managers.
 
-For each form: its id, version and rubric (marked provisional where it is), every question
-with its path, type, Vietnamese and English label, whether it is required, and its
-conditions; the calculated fields; then every choice list in both languages (long lists of
-administrative units are shortened, with the reference file named). No date is written, so
-the file only changes when a form does.
+For each form: its id, version and rubric (marked provisional where it is), every group,
+repeat and question with its path, type, Vietnamese and English label, whether it is
+required, and its conditions; the calculated fields; then every choice list in both
+languages (long lists of administrative units are shortened, with the reference file named).
+A group's "shown if" condition is listed on the group and again on every question inside it,
+and a required question that is not always shown (its own condition or a group's) reads
+"required when shown". No date is written, so the file only changes when a form does.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forms.build import BuildResult
-from forms.schema import Field, FormSchema
+from forms.schema import Field, FormSchema, Group
 from forms.text import PROVISIONAL_MARK
 
 DEFAULT_DOC = Path(__file__).parent / "xlsform" / "FORMS.md"
@@ -25,18 +27,59 @@ _LONG_LIST_SOURCES = {
     "commune_e3": "forms/reference/bac_kan_2025_old_to_new_communes.csv",
     "village": "forms/reference/villages.csv",
 }
+REQUIRED = "có / yes"
+REQUIRED_WHEN_SHOWN = "có, khi được hiện / yes, when shown"
 
 
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", "<br>")
 
 
-def _notes(item: Field) -> str:
-    parts = []
-    if item.list_name:
-        parts.append(f"lựa chọn / choices: `{item.list_name}`")
+def _enclosing(schema: FormSchema, parent: str | None) -> list[Group]:
+    """The groups and repeats around a row, outermost first."""
+    chain: list[Group] = []
+    while parent is not None:
+        group = schema.group(parent)
+        chain.insert(0, group)
+        parent = group.parent
+    return chain
+
+
+def _inherited(schema: FormSchema, parent: str | None) -> list[str]:
+    """The "shown if" conditions of the groups a row is inside."""
+    return [
+        f"nhóm / group `{group.path}` hiện khi / shown if: `{group.relevant}`"
+        for group in _enclosing(schema, parent)
+        if group.relevant
+    ]
+
+
+def _group_row(schema: FormSchema, group: Group) -> str:
+    parts = _inherited(schema, group.parent)
+    if group.relevant:
+        parts.append(f"hiện khi / shown if: `{group.relevant}`")
+    if group.repeat_count:
+        parts.append(f"số lần lặp / repeat count: `{group.repeat_count}`")
+    kind = "repeat" if group.repeat else "group"
+    return (
+        f"| `{group.path}` | {kind} | {_cell(group.labels.get('vi'))} | "
+        f"{_cell(group.labels.get('en'))} |  | {_cell('; '.join(parts))} |"
+    )
+
+
+def _required(schema: FormSchema, item: Field) -> str:
+    if not item.is_required:
+        return ""
+    conditional = item.relevant or any(g.relevant for g in _enclosing(schema, item.group))
+    return REQUIRED_WHEN_SHOWN if conditional else REQUIRED
+
+
+def _notes(schema: FormSchema, item: Field) -> str:
+    parts = _inherited(schema, item.group)
     if item.relevant:
         parts.append(f"hiện khi / shown if: `{item.relevant}`")
+    if item.list_name:
+        parts.append(f"lựa chọn / choices: `{item.list_name}`")
     if item.constraint:
         parts.append(
             f"ràng buộc / constraint: `{item.constraint}` — "
@@ -72,15 +115,20 @@ def _form_section(result: BuildResult) -> list[str]:
         "| Ghi chú / notes |",
         "|---|---|---|---|---|---|",
     ]
+    listed: set[str] = set()
     for item in schema.fields:
         if item.type == "calculate":
             continue
+        for group in _enclosing(schema, item.group):
+            if group.path not in listed:
+                listed.add(group.path)
+                lines.append(_group_row(schema, group))
         hint_vi, hint_en = item.hints.get("vi"), item.hints.get("en")
         vi = item.labels.get("vi", "") + (f" _({hint_vi})_" if hint_vi else "")
         en = item.labels.get("en", "") + (f" _({hint_en})_" if hint_en else "")
         lines.append(
             f"| `{item.path}` | {item.type} | {_cell(vi)} | {_cell(en)} | "
-            f"{'có / yes' if item.is_required else ''} | {_notes(item)} |"
+            f"{_required(schema, item)} | {_notes(schema, item)} |"
         )
     lines += [
         "",
@@ -128,6 +176,11 @@ def render_markdown(results: Sequence[BuildResult]) -> str:
         "",
         f"Các mục ghi {PROVISIONAL_MARK} chờ Hội Khuyến học tỉnh xác nhận. / Items marked "
         f"{PROVISIONAL_MARK} await confirmation by the provincial association.",
+        "",
+        f"Bắt buộc «{REQUIRED_WHEN_SHOWN}»: chỉ bắt buộc khi câu hỏi được hiện (theo điều kiện "
+        "của chính nó hoặc của nhóm chứa nó). / Required "
+        f"«{REQUIRED_WHEN_SHOWN}»: required only when the question is shown (by its own "
+        "condition or that of a group it is in).",
         "",
     ]
     for result in results:

@@ -132,7 +132,9 @@ def _centre(sheet: FormSheet) -> None:
             Text("Ngày quyết định", "Decision date"),
             relevant=decided,
             constraint=". <= today()",
-            message=Text("Ngày không sau hôm nay", "A date not after today"),
+            message=Text(
+                "Ngày quyết định không sau hôm nay", "The decision date cannot be after today"
+            ),
         )
         sheet.select(
             "issuer",
@@ -200,7 +202,9 @@ def _activities(sheet: FormSheet) -> None:
             Text("Ngày khảo sát", "Survey date"),
             relevant="${needs_survey} = 'yes'",
             constraint=". <= today()",
-            message=Text("Ngày không sau hôm nay", "A date not after today"),
+            message=Text(
+                "Ngày khảo sát không sau hôm nay", "The survey date cannot be after today"
+            ),
         )
         learners = ("cl_learners", Text("số học viên", "the number of learners"))
         with sheet.repeat("classes", Text("Lớp học, chuyên đề", "Class or topic session")):

@@ -45,7 +45,12 @@ def add_evaluation_time(
         "The year whose data is evaluated (usually the previous year when evaluating in Q1)",
     ),
 ) -> None:
-    """eval_date (default today), eval_year and the era of administrative units (`era`)."""
+    """eval_date (default today), eval_year and the era of administrative units (`era`).
+
+    `eval_date` is whatever date the form dates itself by (`date_label`: the evaluation, the
+    self-assessment, the start of an activity); the constraint messages name it by that label.
+    """
+    date = Text(*(text[:1].lower() + text[1:] for text in (date_label.vi, date_label.en)))
     sheet.add(
         "date",
         "eval_date",
@@ -58,8 +63,8 @@ def add_evaluation_time(
         default="today()",
         constraint=f". >= date('{PLAN_DATE}') and . <= today()",
         message=Text(
-            "Ngày đánh giá từ 14/7/2014 (ngày ban hành kế hoạch) đến hôm nay",
-            "The evaluation date must be between 14 July 2014 (the plan's date) and today",
+            f"{date_label.vi} từ 14/7/2014 (ngày ban hành kế hoạch) đến hôm nay",
+            f"The {date.en} must be between 14 July 2014 (the plan's date) and today",
         ),
     )
     sheet.add(
@@ -70,8 +75,8 @@ def add_evaluation_time(
         required=True,
         constraint=". >= 2014 and . <= number(format-date(${eval_date}, '%Y'))",
         message=Text(
-            "Năm từ 2014 đến năm của ngày đánh giá",
-            "A year from 2014 to the year of the evaluation date",
+            f"Năm từ 2014 đến năm của {date.vi}",
+            f"A year from 2014 to the year of the {date.en}",
         ),
     )
     sheet.calculate("era", ERA_SWITCH)

@@ -12,6 +12,7 @@ from forms.definitions import FORM_IDS
 from forms.doc import DEFAULT_DOC, render_markdown
 from forms.messages import FormsError
 from forms.reference import REFERENCE_DIR, Reference
+from forms.rubric_load import load_rubrics
 from forms.text import EN, PROVISIONAL_MARK, VI, column
 from forms.xlsform import XLSFormData
 
@@ -74,9 +75,9 @@ def test_every_form_has_metadata_instance_name_and_reference(built_dir: Path, fo
     if form_id == "hoat_dong":
         assert _bind(root, form_id, "task_list_id").get("calculate") == "'ke_hoach_1150'"
     else:
-        rubric_id = "clc" if form_id == "clc_assessment" else form_id
-        assert _bind(root, form_id, "rubric_id").get("calculate") == f"'{rubric_id}'"
-        assert _bind(root, form_id, "rubric_version").get("calculate") == "'2025.1'"
+        rubric = load_rubrics()["clc" if form_id == "clc_assessment" else form_id]
+        assert _bind(root, form_id, "rubric_id").get("calculate") == f"'{rubric.id}'"
+        assert _bind(root, form_id, "rubric_version").get("calculate") == f"'{rubric.version}'"
 
 
 @pytest.mark.parametrize("form_id", FORM_IDS)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from etl.commands.forms import forms_group
 from forms.definitions import FORM_IDS
 from forms.messages import FormsError
+from forms.rubric_load import load_rubrics
 from forms.text import PROVISIONAL_MARK
 
 
@@ -28,11 +29,49 @@ def test_doc_lists_every_form_in_both_languages(tmp_path: Path) -> None:
     assert "| `attending` | Đang đi học | Attending school |" in text
     assert "| `4.1` | 4.1 — Khảo sát thực trạng các TTHTCĐ" in text
     assert "more, see forms/reference/bac_kan_admin_units_until_2020-01-31.csv" in text
-    assert f"`gia_dinh` 2025.1 {PROVISIONAL_MARK}" in text
-    assert f"`don_vi` 2025.1 {PROVISIONAL_MARK}" not in text
+    rubrics = load_rubrics()
+    assert f"`gia_dinh` {rubrics['gia_dinh'].version} {PROVISIONAL_MARK}" in text
+    assert f"`don_vi` {rubrics['don_vi'].version} {PROVISIONAL_MARK}" not in text
     second = tmp_path / "again.md"
     CliRunner().invoke(forms_group, ["doc", "--out", str(second)])
     assert second.read_text(encoding="utf-8") == text
+
+
+def _section(text: str, form_id: str) -> str:
+    return text.split(f'<a id="{form_id}"></a>')[1].split('<a id="')[0]
+
+
+def _row(section: str, path: str) -> list[str]:
+    """The cells of the table row of `path` (a question, group or repeat)."""
+    (line,) = [x for x in section.splitlines() if x.startswith(f"| `{path}` |")]
+    return [cell.strip() for cell in line.strip("|").split(" | ")]
+
+
+def test_doc_shows_when_a_group_is_shown(tmp_path: Path) -> None:
+    """hoat_dong's location group only appears below province level: the doc says so, on
+    the group and on its questions, which are required only when shown."""
+    out = tmp_path / "forms.md"
+    assert CliRunner().invoke(forms_group, ["doc", "--out", str(out)]).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    report = _section(text, "hoat_dong")
+    condition = "`${level} != 'province'`"
+    group = _row(report, "location")
+    assert group[1:4] == ["group", "Địa bàn", "Location"]
+    assert group[5] == f"hiện khi / shown if: {condition}"
+    district = _row(report, "location/district")
+    assert district[4] == "có, khi được hiện / yes, when shown"
+    assert f"nhóm / group `location` hiện khi / shown if: {condition}" in district[5]
+    commune = _row(report, "location/commune_e3")
+    assert f"nhóm / group `location` hiện khi / shown if: {condition}" in commune[5]
+    assert "hiện khi / shown if: `${era} = 3 and (${level} = 'commune')`" in commune[5]
+    assert _row(report, "participants")[5] == "", "an unconditional group has no condition"
+    assert _row(report, "participants/n_participants")[4] == "có / yes"
+    assert _row(report, "participants/n_cadres_trained")[4] == "có, khi được hiện / yes, when shown"
+    family = _section(text, "gia_dinh")
+    assert _row(family, "household/members")[1] == "repeat"
+    assert _row(family, "location/district")[4] == "có / yes"
+    assert "nhóm / group" not in _row(family, "location/district")[5]
+    assert _row(family, "household/members/m_school")[4] == "có, khi được hiện / yes, when shown"
 
 
 @pytest.mark.parametrize("name", ["build", "check", "doc"])

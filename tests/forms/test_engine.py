@@ -1,14 +1,21 @@
 """The device's own score calculations, run by a real XForm engine, agree with `Rubric.score`.
 
 Each form's XForm is evaluated by Enketo's openrosa-xpath-evaluator under Node
-(tests/js/eval_xform.js) on sample submissions; the per-item answers and points, group
-points, total, pass and class must equal the Python score of the same answers.
+(tests/js/eval_xform.js) on sample submissions: random ones, and for each scored form
+targeted ones at every class cut-off, the pass mark, each group minimum and each threshold
+of its derived items, exactly and just below (tests/forms/samples.py). The engine applies
+relevance as the device does, so what is scored is what the device would submit; the
+per-item answers and points, group points, total, pass and class must equal the Python score
+of those answers, and every class of every rubric must be reached.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import shutil
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +26,59 @@ from forms.build import BuildResult, convert, write_results
 from forms.definitions.hoat_dong import TRAINING_TYPES
 from forms.rubric import Rubric
 from forms.rubric_load import CRITERIA_DIR, load_rubrics
-from forms.rules import Answers
+from forms.rules import Answers, number
 from tests.forms.conftest import Engine
-from tests.forms.samples import sample_submission, uniform_submission
+from tests.forms.samples import (
+    Targeted,
+    reachable_totals,
+    sample_submission,
+    targeted_submissions,
+    uniform_submission,
+)
 
 SAMPLES_PER_FORM = 40
 SCORED = ("clc_assessment", "gia_dinh", "dong_ho", "cong_dong", "don_vi")
 
 
-def _cases(result: BuildResult) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Evaluated:
+    """One sample on the engine: what was entered, what the device submits and computes."""
+
+    entered: dict[str, Any]
+    answers: dict[str, Any]  # entered, less the answers to questions that are not relevant
+    values: dict[str, Any]
+    dropped: tuple[str, ...]
+    passes: int
+    target: Targeted | None
+
+
+def _cases(result: BuildResult) -> list[tuple[dict[str, Any], Targeted | None]]:
     schema = result.schema
-    cases: list[dict[str, Any]] = [
-        uniform_submission(schema, "fully"),
-        uniform_submission(schema, "not_met"),
-        uniform_submission(schema, "partly"),
-        {},
+    cases: list[tuple[dict[str, Any], Targeted | None]] = [
+        (uniform_submission(schema, "fully"), None),
+        (uniform_submission(schema, "not_met"), None),
+        (uniform_submission(schema, "partly"), None),
+        ({}, None),
     ]
-    cases += [sample_submission(schema, seed) for seed in range(SAMPLES_PER_FORM)]
+    cases += [(sample_submission(schema, seed), None) for seed in range(SAMPLES_PER_FORM)]
+    if result.rubric is not None:
+        cases += [(t.answers, t) for t in targeted_submissions(schema, result.rubric)]
     return cases
+
+
+def _evaluate(
+    engine: Engine, forms: list[tuple[Path, list[tuple[dict[str, Any], Targeted | None]]]]
+) -> list[list[Evaluated]]:
+    outputs = engine([(path, [answers for answers, _ in cases]) for path, cases in forms])
+    return [
+        [
+            Evaluated(
+                answers, out["answers"], out["values"], tuple(out["dropped"]), out["passes"], target
+            )
+            for (answers, target), out in zip(cases, results, strict=True)
+        ]
+        for (_, cases), results in zip(forms, outputs, strict=True)
+    ]
 
 
 def _number(text: str | None) -> float:
@@ -70,57 +112,80 @@ def _assert_same_score(rubric: Rubric, answers: dict[str, Any], device: dict[str
 @pytest.fixture(scope="module")
 def evaluated(
     built: dict[str, BuildResult], built_dir: Path, xform_engine: Engine
-) -> dict[str, list[tuple[dict[str, Any], dict[str, Any], int]]]:
-    """For every form: (answers, values computed by the engine, passes) per sample."""
-    cases = {form_id: _cases(result) for form_id, result in built.items()}
-    forms = [(built_dir / f"{form_id}.xml", cases[form_id]) for form_id in cases]
-    outputs = xform_engine(forms)
-    return {
-        form_id: [
-            (answers, output["values"], output["passes"])
-            for answers, output in zip(cases[form_id], results, strict=True)
-        ]
-        for form_id, results in zip(cases, outputs, strict=True)
-    }
+) -> dict[str, list[Evaluated]]:
+    """For every form: each sample as the engine evaluated it."""
+    forms = [(built_dir / f"{form_id}.xml", _cases(result)) for form_id, result in built.items()]
+    return dict(zip(built, _evaluate(xform_engine, forms), strict=True))
+
+
+def _check_targets(rubric: Rubric, samples: list[Evaluated]) -> None:
+    """Each targeted sample reaches its aim with the answers the device submits."""
+    for sample in samples:
+        target = sample.target
+        if target is None:
+            continue
+        scored = rubric.score(sample.answers)
+        if target.total is not None:
+            assert scored.total == pytest.approx(target.total), target.aim
+        if target.group is not None:
+            assert scored.group_points[target.group] == pytest.approx(target.group_points)
+        if target.item is not None:
+            rule = rubric.item(target.item).derive
+            assert rule is not None
+            assert rule.measure(Answers(sample.answers)) == target.value, target.aim
 
 
 @pytest.mark.parametrize("form_id", SCORED)
 def test_device_score_equals_python_score(
-    form_id: str, built: dict[str, BuildResult], evaluated: dict[str, Any]
+    form_id: str, built: dict[str, BuildResult], evaluated: dict[str, list[Evaluated]]
 ) -> None:
     rubric = built[form_id].rubric
     assert rubric is not None
-    classes_seen = set()
-    for answers, device, passes in evaluated[form_id]:
-        assert passes <= 2, "calculations must be in dependency order (one pass computes all)"
-        _assert_same_score(rubric, answers, device)
-        classes_seen.add(device["score_class"])
-    assert len(classes_seen) >= 2, f"samples reached only {classes_seen}"
+    classes_seen, passes_seen = set(), set()
+    for sample in evaluated[form_id]:
+        assert sample.passes <= 2, "calculations in dependency order: one pass computes all"
+        _assert_same_score(rubric, sample.answers, sample.values)
+        classes_seen.add(sample.values["score_class"])
+        passes_seen.add(sample.values["score_pass"])
+    assert classes_seen == {c.id for c in rubric.classes} | {rubric.fail_class.id}
+    assert passes_seen == {"yes", "no"}
 
 
-def test_family_roster_derivation_on_the_engine(evaluated: dict[str, Any]) -> None:
-    """1a, 2a and 2b come from the roster: every value seen, and the counts are the roster's."""
-    seen: dict[str, set[str]] = {"c1a": set(), "c2a": set(), "c2b": set()}
-    for answers, device, _ in evaluated["gia_dinh"]:
-        members = answers.get("household/members", [])
-        children = [
-            m
-            for m in members
-            if 6 <= float(m.get("household/members/m_age", "nan")) <= 14
-            and m.get("household/members/m_school") != "exempt"
-        ]
-        assert int(device["criteria/g1/c1a_ne"]) == len(children)
-        for field in seen:
-            seen[field].add(Answers(device).get(field) or "")
-    for field, values in seen.items():
-        assert {"fully", "not_met", "not_applicable"} <= values, (field, values)
+@pytest.mark.parametrize("form_id", SCORED)
+def test_samples_reach_every_boundary(
+    form_id: str, built: dict[str, BuildResult], evaluated: dict[str, list[Evaluated]]
+) -> None:
+    """Totals at and just below every cut-off; every threshold's value at and just below it."""
+    rubric = built[form_id].rubric
+    assert rubric is not None
+    samples = evaluated[form_id]
+    _check_targets(rubric, samples)
+    totals = {rubric.score(s.answers).total for s in samples}
+    reachable = reachable_totals(rubric)
+    for cut_off in {c.min_points for c in rubric.classes} | {rubric.pass_mark.points}:
+        assert cut_off in reachable, f"no answers give exactly {cut_off}"
+        assert cut_off in totals
+        assert max(t for t in reachable if t < cut_off) in totals, f"just below {cut_off}"
+    for item in rubric.items:
+        rule = item.derive
+        if rule is None or rule.rule != "threshold":
+            continue
+        assert rule.value is not None
+        values = {rule.measure(Answers(s.answers)) for s in samples}
+        step = 1 / 1000 if rule.value.kind == "ratio" else 1
+        for threshold in (rule.fully_at, rule.partly_at):
+            if threshold is not None:
+                assert threshold in values, f"{item.id}: no value at {threshold}"
+                below = threshold - step
+                assert any(below <= v < threshold for v in values), f"{item.id}: {below}"
 
 
-def test_activity_report_summary_on_the_engine(evaluated: dict[str, Any]) -> None:
+def test_activity_report_summary_on_the_engine(evaluated: dict[str, list[Evaluated]]) -> None:
     """hoat_dong has no rubric: its summary calculations match the plan's task list."""
-    for answers, device, passes in evaluated["hoat_dong"]:
-        assert passes <= 2
-        data = Answers(answers)
+    for sample in evaluated["hoat_dong"]:
+        device = sample.values
+        assert sample.passes <= 2
+        data = Answers(sample.answers)
         code = data.get("task_code")
         assert device.get("task_group", "") == (code.split(".")[0] if code else "")
         trained = (
@@ -146,11 +211,94 @@ def test_group_minimum_and_partly_share_on_the_engine(tmp_path: Path, xform_engi
     rubric = load_rubrics(criteria)["gia_dinh"]
     result = convert("gia_dinh", rubrics={"gia_dinh": rubric})
     write_results([result], tmp_path / "out")
-    cases = [sample_submission(result.schema, seed, missing=0.0) for seed in range(40)]
-    cases.append(uniform_submission(result.schema, "fully"))
-    (outputs,) = xform_engine([(tmp_path / "out" / "gia_dinh.xml", cases)])
-    answers_1a = set()
-    for answers, output in zip(cases, outputs, strict=True):
-        _assert_same_score(rubric, answers, output["values"])
-        answers_1a.add(Answers(output["values"]).get("c1a"))
+    cases: list[tuple[dict[str, Any], Targeted | None]] = [
+        (sample_submission(result.schema, seed, missing=0.0), None) for seed in range(40)
+    ]
+    cases.append((uniform_submission(result.schema, "fully"), None))
+    cases += [(t.answers, t) for t in targeted_submissions(result.schema, rubric)]
+    (samples,) = _evaluate(xform_engine, [(tmp_path / "out" / "gia_dinh.xml", cases)])
+    answers_1a, blocked = set(), 0
+    for sample in samples:
+        _assert_same_score(rubric, sample.answers, sample.values)
+        answers_1a.add(Answers(sample.values).get("c1a"))
+        scored = rubric.score(sample.answers)
+        blocked += scored.total >= rubric.pass_mark.points and scored.group_points["g1"] < 20
+    _check_targets(rubric, samples)
     assert "partly" in answers_1a
+    assert blocked, "a total above the pass mark failed by the group minimum"
+    groups = {(s.target.group_points) for s in samples if s.target and s.target.group == "g1"}
+    assert groups == {20, 15}
+
+
+def _leaves(answers: dict[str, Any]) -> Counter[str]:
+    """The paths of every answer of a submission (repeat rows without their index)."""
+    found: Counter[str] = Counter()
+    for key, value in answers.items():
+        if isinstance(value, list):
+            for row in value:
+                found += _leaves(row)
+        else:
+            found[key] += 1
+    return found
+
+
+def test_samples_are_what_the_device_submits(evaluated: dict[str, list[Evaluated]]) -> None:
+    """The engine drops the answers to questions that are not relevant, and only those."""
+    for samples in evaluated.values():
+        for sample in samples:
+            dropped = Counter(re.sub(r"\[\d+\]", "", path) for path in sample.dropped)
+            assert _leaves(sample.entered) - _leaves(sample.answers) == dropped
+            assert not _leaves(sample.answers) - _leaves(sample.entered)
+    family = evaluated["gia_dinh"]
+    members = [m for s in family for m in s.answers.get("household/members", [])]
+    asked = {"m_school": (6, 14), "m_literacy": (19, 60), "m_learning": (19, 60)}
+    for name, (low, high) in asked.items():
+        ages = [
+            number(m.get("household/members/m_age"))
+            for m in members
+            if f"household/members/{name}" in m
+        ]
+        assert ages and all(low <= age <= high for age in ages), name
+        assert any(p.endswith(f"/{name}") for s in family for p in s.dropped), "some dropped"
+    for sample in evaluated["dong_ho"]:
+        if "clan/fund_balance" in sample.answers:
+            assert sample.answers.get("clan/has_fund") == "yes"
+    for sample in evaluated["clc_assessment"]:
+        decided = sample.answers.get("legal/legal_decision") == "yes"
+        for name in ("decision_no", "decision_date", "decision_issuer"):
+            assert decided or f"legal/{name}" not in sample.answers
+        if "activities/needs_survey_date" in sample.answers:
+            assert sample.answers.get("activities/needs_survey") == "yes"
+    for sample in evaluated["hoat_dong"]:
+        if "participants/n_cadres_trained" in sample.answers:
+            assert sample.answers.get("activity/activity_type") in TRAINING_TYPES
+
+
+def test_a_group_that_is_not_relevant_drops_its_answers(
+    built_dir: Path, xform_engine: Engine
+) -> None:
+    """hoat_dong's location group is not shown at province level: its answers are dropped,
+    and a calculation inside it is not computed."""
+    entered = {
+        "eval_date": "2023-04-15",
+        "activity/activity_type": "survey",
+        "location/district": "060",
+        "location/commune_e2": "01870",
+        "participants/n_participants": "40",
+        "participants/n_cadres_trained": "12",
+    }
+    cases = [entered | {"activity/level": level} for level in ("province", "district", "commune")]
+    (results,) = xform_engine([(built_dir / "hoat_dong.xml", cases)])
+    province, district, commune = results
+    assert set(province["dropped"]) == {
+        "location/district",
+        "location/commune_e2",
+        "participants/n_cadres_trained",
+    }
+    assert not any(key.startswith("location/") for key in province["values"])
+    assert province["values"]["cadres_trained"] == "0"
+    assert set(district["dropped"]) == {"location/commune_e2", "participants/n_cadres_trained"}
+    assert district["answers"]["location/district"] == "060"
+    assert "location/commune" not in district["values"]
+    assert commune["dropped"] == ["participants/n_cadres_trained"]
+    assert commune["values"]["location/commune"] == "01870"

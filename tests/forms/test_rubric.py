@@ -79,6 +79,59 @@ def test_verified_facts_of_domain(rubrics: dict[str, Rubric]) -> None:
         assert rubric.pass_provisional and rubric.score_provisional
 
 
+# What DOMAIN.md supports, and so the only entries a rubric may mark verified: of QĐ 448
+# part A, the points of groups 1 and 2 and of items 1a–2b, and item 2a's rule (adults 19–60,
+# those unable to learn excepted, literate at level 1 or above); not how an item is scored.
+# Of TT 22/2020 (fully known): all of it; its items are conditions carrying points, so the
+# scale "met: the points, not met: none" is verified, with no "partly".
+VERIFIED = {
+    "gia_dinh": {
+        "group g1",
+        "item 1a",
+        "item 1b",
+        "item 1c",
+        "group g2",
+        "item 2a",
+        "item 2a derive",
+        "item 2b",
+    },
+    "don_vi": {
+        "total",
+        "pass_mark",
+        "scale fully",
+        "scale not_met",
+        *(f"class {c}" for c in ("tot", "kha", "trung_binh")),
+        *(f"group g{n}" for n in (1, 2, 3)),
+        *(f"item {i}" for i in ("1a", "1b", "1c", "2a", "2b", "2c", "2d", "3a", "3b", "3c")),
+        *(f"item {i} derive" for i in ("2a", "2b", "2c", "2d", "3a")),
+    },
+    "dong_ho": set(),
+    "cong_dong": set(),
+    "clc": set(),
+}
+
+
+@pytest.mark.parametrize("rubric_id", RUBRIC_IDS)
+def test_only_what_domain_supports_is_verified(rubric_id: str) -> None:
+    verified = {name for name, entry in _numbers(_raw(rubric_id)) if "verified" in entry}
+    assert verified == VERIFIED[rubric_id]
+
+
+def test_family_scale_is_provisional(rubrics: dict[str, Rubric]) -> None:
+    """QĐ 448 gives each item's maximum, not how it is scored: every level is to confirm."""
+    family = rubrics["gia_dinh"]
+    assert {name: level.mark.status for name, level in family.scale.items()} == {
+        "fully": "provisional",
+        "not_met": "provisional",
+        "partly": "provisional",
+        "not_applicable": "provisional",
+    }
+    assert family.score_provisional
+    unit = rubrics["don_vi"]
+    assert set(unit.scale) == {"fully", "not_met"}, "TT 22/2020 items have no part-points"
+    assert all("TT 22/2020" in level.mark.note for level in unit.scale.values())
+
+
 def test_unit_scoring(rubrics: dict[str, Rubric]) -> None:
     unit = rubrics["don_vi"]
     counts = {"unit/n_members": "20"} | {

@@ -3,16 +3,24 @@
 // (openrosa-xpath-evaluator), on a DOM from jsdom. Used by tests/forms/test_engine.py.
 //
 // stdin:  {"forms": [{"xform": "<path to .xml>", "cases": [<answers>, ...]}, ...]}
-//         <answers> is a submission as KoboToolbox returns it: keys are full paths without
-//         the root ("grp/sub/q"), values strings, a repeat a list of such objects.
-// stdout: {"forms": [{"results": [{"values": <flattened instance, same shape>,
+//         <answers> is what a surveyor entered, shaped as KoboToolbox returns a submission:
+//         keys are full paths without the root ("grp/sub/q"), values strings, a repeat a
+//         list of such objects.
+// stdout: {"forms": [{"results": [{"answers": <the answers the device submits>,
+//                                   "values": <flattened instance, same shape>,
+//                                   "dropped": [<path of each answer dropped>, ...],
 //                                   "passes": <n>}, ...]}]}
 //
 // What it does, like a form engine filling a form: copy the primary instance, drop the
-// repeat templates, add one repeat instance per answered row, set the answers, then
-// evaluate every `calculate` bind (each node its nodeset selects, with that node as
-// context) in document order until nothing changes. Relevance is not applied: the tests
-// give answers a surveyor could give, so non-relevant questions are simply absent.
+// repeat templates, add one repeat instance per answered row, set the answers, then go
+// through the binds in document order until nothing changes: a `relevant` bind decides
+// whether each node its nodeset selects is relevant (a node inside a non-relevant group or
+// repeat instance is not relevant either); a `calculate` bind computes each relevant node
+// it selects, with that node as context. As in Enketo, a non-relevant node is cleared at
+// once, so calculations see it empty, and it is absent from what the device submits: an
+// answer given to a question that is not relevant is dropped (listed in `dropped`), and
+// the case is evaluated again from the start with the remaining answers, so `answers`,
+// `values` and `passes` are those of the submission itself.
 'use strict';
 
 const fs = require('fs');
@@ -56,7 +64,7 @@ function loadForm(path) {
     );
     const root = elementChildren(primary)[0];
     const binds = elementChildren(model).filter(
-        (n) => n.localName === 'bind' && n.getAttribute('calculate')
+        (n) => n.localName === 'bind' && (n.getAttribute('calculate') || n.getAttribute('relevant'))
     );
     return { root, binds };
 }
@@ -92,7 +100,7 @@ function copyInstance(sourceRoot) {
             if (child.localName === name) entry.parent.removeChild(child);
         }
     }
-    return { doc, root, templates };
+    return { doc, root, templates, answered: new Set(), irrelevant: new Set() };
 }
 
 function fill(state, element, basePath, answers) {
@@ -116,6 +124,7 @@ function fill(state, element, basePath, answers) {
         }
         const node = locate(element, relative.split('/'), key);
         node.textContent = String(value);
+        state.answered.add(node);
     }
 }
 
@@ -129,17 +138,65 @@ function locate(element, steps, key) {
     return node;
 }
 
-function evaluateBinds(doc, binds) {
+function isRelevant(state, node) {
+    for (let n = node; n; n = n.parentNode) {
+        if (state.irrelevant.has(n)) return false;
+    }
+    return true;
+}
+
+function pathOf(state, node) {
+    const steps = [];
+    for (let n = node; n && n !== state.root; n = n.parentNode) {
+        const same = elementChildren(n.parentNode).filter((c) => c.localName === n.localName);
+        steps.unshift(same.length > 1 ? `${n.localName}[${same.indexOf(n) + 1}]` : n.localName);
+    }
+    return steps.join('/');
+}
+
+// Clear a node that is not relevant; answers cleared are reported as dropped.
+function clear(state, node, dropped) {
+    const leaves = elementChildren(node).length ? node.getElementsByTagName('*') : [node];
+    let changed = false;
+    for (const leaf of Array.from(leaves)) {
+        if (elementChildren(leaf).length || leaf.textContent === '') continue;
+        if (state.answered.has(leaf)) dropped.push(pathOf(state, leaf));
+        leaf.textContent = '';
+        changed = true;
+    }
+    return changed;
+}
+
+function evaluateBinds(state, binds) {
+    const dropped = [];
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
         let changed = false;
         for (const bind of binds) {
             const nodes = evaluator.evaluate(
-                bind.getAttribute('nodeset'), doc, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null
+                bind.getAttribute('nodeset'), state.doc, null,
+                XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null
             );
+            const relevant = bind.getAttribute('relevant');
+            const calculate = bind.getAttribute('calculate');
             for (let i = 0; i < nodes.snapshotLength; i++) {
                 const node = nodes.snapshotItem(i);
+                if (relevant) {
+                    const holds = evaluator.evaluate(
+                        relevant, node, null, XPathResult.BOOLEAN_TYPE, null
+                    ).booleanValue;
+                    if (holds === state.irrelevant.has(node)) {
+                        if (holds) state.irrelevant.delete(node);
+                        else state.irrelevant.add(node);
+                        changed = true;
+                    }
+                }
+                if (!isRelevant(state, node)) {
+                    changed = clear(state, node, dropped) || changed;
+                    continue;
+                }
+                if (!calculate) continue;
                 const value = evaluator.evaluate(
-                    bind.getAttribute('calculate'), node, null, XPathResult.STRING_TYPE, null
+                    calculate, node, null, XPathResult.STRING_TYPE, null
                 ).stringValue;
                 if (node.textContent !== value) {
                     node.textContent = value;
@@ -147,20 +204,38 @@ function evaluateBinds(doc, binds) {
                 }
             }
         }
-        if (!changed) return pass;
+        if (!changed) return { passes: pass, dropped };
     }
     throw new Error(`calculations did not settle in ${MAX_PASSES} passes`);
 }
 
-function flatten(element, path, templates, out) {
+// The answers still set after evaluation, in the shape they were given.
+function submitted(state, element, path, out) {
     for (const child of elementChildren(element)) {
         const childPath = path ? `${path}/${child.localName}` : child.localName;
-        if (templates.has(childPath)) {
+        if (state.templates.has(childPath)) {
+            if (!isRelevant(state, child)) continue;
+            (out[childPath] = out[childPath] || []).push(submitted(state, child, childPath, {}));
+        } else if (elementChildren(child).length) {
+            submitted(state, child, childPath, out);
+        } else if (state.answered.has(child) && child.textContent !== '') {
+            out[childPath] = child.textContent;
+        }
+    }
+    return out;
+}
+
+// The instance as KoboToolbox returns it: relevant nodes with a value.
+function flatten(state, element, path, out) {
+    for (const child of elementChildren(element)) {
+        const childPath = path ? `${path}/${child.localName}` : child.localName;
+        if (!isRelevant(state, child)) continue;
+        if (state.templates.has(childPath)) {
             const row = {};
-            flatten(child, childPath, templates, row);
+            flatten(state, child, childPath, row);
             (out[childPath] = out[childPath] || []).push(row);
         } else if (elementChildren(child).length) {
-            flatten(child, childPath, templates, out);
+            flatten(state, child, childPath, out);
         } else if (child.textContent !== '') {
             out[childPath] = child.textContent;
         }
@@ -174,10 +249,20 @@ function run(input) {
             const { root, binds } = loadForm(form.xform);
             return {
                 results: form.cases.map((answers) => {
-                    const state = copyInstance(root);
-                    fill(state, state.root, '', answers);
-                    const passes = evaluateBinds(state.doc, binds);
-                    return { values: flatten(state.root, '', state.templates, {}), passes };
+                    const dropped = [];
+                    let given = answers;
+                    for (let attempt = 0; attempt < MAX_PASSES; attempt++) {
+                        const state = copyInstance(root);
+                        fill(state, state.root, '', given);
+                        const result = evaluateBinds(state, binds);
+                        if (!result.dropped.length) {
+                            const values = flatten(state, state.root, '', {});
+                            return { answers: given, values, dropped, passes: result.passes };
+                        }
+                        dropped.push(...result.dropped);
+                        given = submitted(state, state.root, '', {});
+                    }
+                    throw new Error('relevance did not settle');
                 }),
             };
         }),
