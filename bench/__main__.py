@@ -1,7 +1,8 @@
 """`make bench`: measure sync and load throughput, peak memory and growth with the size.
 
 Each case starts a local KoboToolbox with N generated submissions, syncs them into a fresh
-SQLite warehouse (and PostgreSQL when HTSD_BENCH_POSTGRES_URL is set) and loads the typed
+SQLite warehouse (and, when HTSD_BENCH_POSTGRES_URL is set, a fresh schema of that PostgreSQL
+database, dropped afterwards) and loads the typed
 tables, then runs a second, incremental sync and load (which change nothing). Figures are
 wall-clock seconds and submissions per second on this machine; peak memory is the process's
 maximum resident set size after each case.
@@ -12,19 +13,23 @@ Usage: python -m bench [--sizes 5000,10000,30000] [--json]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from etl.kobo.client import KoboClient
 from etl.kobo.local.province import demo_kobo
 from etl.kobo.local.server import LocalKoboServer
 from etl.sync import sync_asset
-from warehouse.db import make_engine
+from warehouse.db import make_engine, normalise_url
 from warehouse.load import load_asset
 from warehouse.migrate import upgrade
 from warehouse.runlog import start_run
@@ -69,6 +74,25 @@ def _case(size: int, url: str) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _fresh(url: str, size: int) -> Iterator[str]:
+    """A fresh warehouse per case: a new SQLite file, or a PostgreSQL schema dropped after."""
+    if url.startswith("sqlite"):
+        yield url
+        return
+    schema = f"htsd_bench_{os.getpid()}_{size}"
+    admin = sa.create_engine(normalise_url(url))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="5000,10000,30000")
@@ -82,7 +106,8 @@ def main() -> None:
             urls.append(os.environ["HTSD_BENCH_POSTGRES_URL"])
         for url_template in urls:
             for size in sizes:
-                rows.append(_case(size, url_template.replace("{n}", str(size))))
+                with _fresh(url_template.replace("{n}", str(size)), size) as url:
+                    rows.append(_case(size, url))
                 if not args.json:
                     r = rows[-1]
                     print(
