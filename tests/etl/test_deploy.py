@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +13,7 @@ import openpyxl
 from etl.kobo.client import KoboClient
 from etl.kobo.deploy import content_digest, deploy_form
 from forms.build import FORM_IDS, build_forms
+from forms.rubric_load import CRITERIA_DIR
 from tests.conftest import RunningKobo
 from tests.helpers import run_htsd
 
@@ -69,3 +72,47 @@ def test_changed_form_is_replaced_and_redeployed(kobo: RunningKobo) -> None:
     assert updated.action == "updated" and updated.version_id != created.version_id
     asset = kobo.kobo.assets[created.asset_uid]
     assert asset.deployed_version_id == updated.version_id and len(asset.versions) == 2
+
+
+def test_changed_forms_are_redeployed_and_the_unchanged_one_left_alone(
+    kobo: RunningKobo, warehouse_url: str, tmp_path: Path
+) -> None:
+    """Through the command line, with ODK Validate: the six forms are created; then a new
+    version of every rubric changes the five scored forms, which are replaced and redeployed,
+    while the activity report, unchanged, is left as it is on the server."""
+    criteria = tmp_path / "criteria"
+    shutil.copytree(CRITERIA_DIR, criteria)
+    env = {
+        "KOBOTOOLBOX_URL": kobo.url,
+        "KOBOTOOLBOX_TOKEN": kobo.token,
+        "HTSD_DATABASE_URL": warehouse_url,
+    }
+    args = ["forms", "deploy", "--criteria-dir", str(criteria), "--json"]
+    first = run_htsd(args, cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    created = {f["form"]: f for f in json.loads(first.stdout)["forms"]}
+    assert {f["action"] for f in created.values()} == {"created"}
+    before = _server_state(kobo)
+
+    for rubric in criteria.glob("*.yaml"):
+        text = rubric.read_text(encoding="utf-8")
+        rubric.write_text(
+            re.sub(r'^version: "[^"]+"', 'version: "2026.1"', text, count=1, flags=re.M),
+            encoding="utf-8",
+        )
+    second = run_htsd(args, cwd=tmp_path, env=env)
+    assert second.returncode == 0, second.stderr
+    actions = {f["form"]: f for f in json.loads(second.stdout)["forms"]}
+    assert {form: f["action"] for form, f in actions.items()} == {
+        form: "unchanged" if form == "hoat_dong" else "updated" for form in FORM_IDS
+    }
+    after = _server_state(kobo)
+    for form, f in actions.items():
+        uid = f["asset_uid"]
+        assert uid == created[form]["asset_uid"]  # the same project, not a new one
+        if form == "hoat_dong":
+            assert after[uid] == before[uid]
+        else:
+            version, deployed, count = after[uid]
+            assert version == deployed == f["version_id"] != created[form]["version_id"]
+            assert count == before[uid][2] + 1
