@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from etl.kobo.local.samples import nested_repeat_versions
 from etl.sync import sync_asset
 from forms.schema import FormSchema
 from tests.conftest import RunningKobo
+from tests.helpers import run_htsd
 from warehouse.assets import version_contents
 from warehouse.runlog import start_run
 from warehouse.schema import raw_submission
@@ -58,3 +60,32 @@ def test_bilingual_nested_repeats_two_versions(kobo: RunningKobo, engine: Engine
             for key in person:
                 if key != "people/skills":
                     assert key in schema, key
+
+
+def test_any_asset_through_the_command_line(
+    kobo: RunningKobo, warehouse_url: str, tmp_path: Path
+) -> None:
+    """The same asset — made on the server as a KoboToolbox user would, two versions
+    deployed — synced by `htsd sync` in a process of its own, which knows only its uid."""
+    v1, v2 = nested_repeat_versions()
+    store = kobo.kobo
+    asset = store.create_asset("hoikhuyenhoc", "Household skills (not ours)", v1)
+    store.deploy(asset.uid)
+    store.generate(asset.uid, 25, seed=6)
+    store.replace_content(asset.uid, v2)
+    store.deploy(asset.uid)
+    store.generate(asset.uid, 25, seed=7)
+    env = {
+        "KOBOTOOLBOX_URL": kobo.url,
+        "KOBOTOOLBOX_TOKEN": kobo.token,
+        "HTSD_DATABASE_URL": warehouse_url,
+    }
+    result = run_htsd(["sync", "--asset", asset.uid, "--json"], cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(result.stdout)["assets"][asset.uid]
+    assert (manifest["new"], len(manifest["versions"])) == (50, 2)
+    load = manifest["load"]
+    assert (load["live"], len(load["versions_added"]), len(load["tables"])) == (50, 2, 3)
+    status = json.loads(run_htsd(["status", "--json"], cwd=tmp_path, env=env).stdout)
+    entry = status["assets"][asset.uid]
+    assert (entry["submissions"], entry["versions"], entry["typed"]["current"]) == (50, 2, 50)
