@@ -148,10 +148,12 @@ def read_answers(
     with engine.connect() as conn:
         tables = conn.execute(sa.select(form_table).filter_by(**key)).all()
         parts: dict[tuple[str, str], dict[str, str]] = {}
+        kinds: dict[tuple[str, str], str] = {}
         typed: dict[str, list[sa.ColumnClause[Any]]] = {}
         for c in conn.execute(sa.select(form_column).filter_by(**key)):
             part = f"choice:{c.choice}" if c.part == "choice" else c.part
             parts.setdefault((c.table_name, c.unit), {})[part] = c.column_name
+            kinds[(c.table_name, c.unit)] = c.kind
             typed.setdefault(c.table_name, []).append(
                 sa.column(c.column_name, SQL_TYPES[c.data_type]())
             )
@@ -173,7 +175,8 @@ def read_answers(
                 for f in fields:
                     if f.version_uid != decoded[kobo_id] or f.table_name != table.table_name:
                         continue
-                    value = _value(r, parts[(f.table_name, f.unit)])
+                    unit = (f.table_name, f.unit)
+                    value = _value(r, parts[unit], kinds[unit])
                     if value is not None:
                         values[f.field_path] = value
                 unparsed = r["_unparsed"]
@@ -184,7 +187,7 @@ def read_answers(
     return out
 
 
-def _value(r: sa.RowMapping, parts: Mapping[str, str]) -> Value | None:
+def _value(r: sa.RowMapping, parts: Mapping[str, str], kind: str) -> Value | None:
     if "latitude" in parts:
         if r[parts["latitude"]] is None:
             return None
@@ -194,7 +197,7 @@ def _value(r: sa.RowMapping, parts: Mapping[str, str]) -> Value | None:
     if value is None:
         assert all(f is None for f in flags.values()), "choice flags set for no answer"
         return None
-    if flags:
+    if flags or kind == "select_multiple":  # (choices from a file have no 0/1 columns)
         codes = tuple(value.split())
         assert {c for c, f in flags.items() if f == 1} == set(codes) & set(flags)
         assert all(f in (0, 1) for f in flags.values())

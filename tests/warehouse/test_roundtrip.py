@@ -60,6 +60,15 @@ def all_types_content() -> dict[str, Any]:
         row("calculate", "ho/tong", calculation="1 + 1"),
         row("image", "ho/anh", "Ảnh", "Photo"),
         row("barcode", "ho/ma", "Mã", "Code"),
+        row("geotrace", "ho/duong_di", "Đường đi", "Route"),
+        row("geoshape", "ho/khu_dat", "Khu đất", "Plot"),
+        row("audio", "ho/ghi_am", "Ghi âm", "Recording"),
+        row("file", "ho/tep", "Tệp", "File"),
+        row("acknowledge", "ho/dong_y", "Đồng ý", "Consent"),
+        row("hidden", "ho/an"),
+        row("username", "ho/nguoi_dung"),
+        row("select_one_from_file", "ho/thon", "Thôn", "Village", file="villages.csv"),
+        row("select_multiple_from_file", "ho/lop", "Lớp", "Classes", file="classes.csv"),
         row("integer", f"ho/{LONG}", "Số buổi", "Sessions"),
         end("group"),
         row("begin_repeat", "thanh_vien", "Thành viên", "Member"),
@@ -145,7 +154,8 @@ def answer(question: Field) -> st.SearchStrategy[tuple[str, Value]]:
     if question.type == "select_one":
         return st.sampled_from([*codes, "ma_la"]).map(lambda c: (c, c))
     if kind == "select_multiple":
-        picked = st.lists(st.sampled_from(codes), min_size=1, max_size=len(codes), unique=True)
+        code = st.sampled_from(codes) if codes else st.from_regex(r"[a-z0-9_]{1,8}", fullmatch=True)
+        picked = st.lists(code, min_size=1, max_size=len(codes) or 3, unique=True)
         return picked.map(lambda cs: (" ".join(cs), tuple(cs)))
     if kind == "integer":
         return st.integers(-(2**63), 2**63 - 1).map(lambda n: (str(n), n))
