@@ -81,3 +81,24 @@ def test_a_dropped_connection_after_several_5xx_is_still_retried(kobo: RunningKo
     ids = [doc["_id"] for page in client.iter_data_pages(kobo.asset_uid) for doc in page.results]
     assert sorted(ids) == list(range(1, 251))
     assert client.stats.retries == 6 and kobo.kobo.faults.injected == 6
+
+
+def test_validation_status_single_and_bulk_with_the_uid_checked_first(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    uid = kobo.asset_uid
+    single = client.set_validation_status(uid, 1, "validation_status_approved")
+    assert single["uid"] == "validation_status_approved"
+    assert client.get_validation_status(uid, 1)["uid"] == "validation_status_approved"
+    client.set_validation_statuses(uid, [2, 3], "validation_status_on_hold")
+    statuses = kobo.kobo.assets[uid].statuses
+    assert {i: statuses[i]["uid"] for i in (1, 2, 3)} == {
+        1: "validation_status_approved",
+        2: "validation_status_on_hold",
+        3: "validation_status_on_hold",
+    }
+    # the real server clears the statuses on an unknown uid and answers 200: never send one
+    with pytest.raises(KoboError) as caught:
+        client.set_validation_statuses(uid, [1, 2, 3], "approved")
+    assert caught.value.code == "KOBO420" and "validation_status_approved" in str(caught.value)
+    assert statuses[1]["uid"] == "validation_status_approved"  # nothing was sent
+    assert statuses[2]["uid"] == "validation_status_on_hold"
