@@ -102,3 +102,27 @@ def test_validation_status_single_and_bulk_with_the_uid_checked_first(kobo: Runn
     assert caught.value.code == "KOBO420" and "validation_status_approved" in str(caught.value)
     assert statuses[1]["uid"] == "validation_status_approved"  # nothing was sent
     assert statuses[2]["uid"] == "validation_status_on_hold"
+
+
+def test_lists_survey_assets_over_pages_and_versions_newest_first(kobo: RunningKobo) -> None:
+    store = kobo.kobo
+    surveys = {kobo.asset_uid}
+    for n in range(130):  # more than one page of 100
+        surveys.add(store.create_asset("hoikhuyenhoc", f"Khảo sát {n}", {"survey": []}).uid)
+    store.create_asset("hoikhuyenhoc", "Câu hỏi mẫu", {"survey": []}, asset_type="block")
+    other = store.add_user("nguoi_khac")
+    theirs = store.create_asset("nguoi_khac", "Không chia sẻ", {"survey": []}).uid
+    client = KoboClient(kobo.url, kobo.token)
+    listed = [a["uid"] for a in client.iter_assets()]
+    assert len(listed) == len(set(listed)) and set(listed) == surveys  # no block, no stranger's
+    assert client.stats.requests == 2
+    assert [a["uid"] for a in KoboClient(kobo.url, other).iter_assets()] == [theirs]
+
+    store.replace_content(kobo.asset_uid, {"survey": [{"type": "text", "name": "q"}]})
+    store.deploy(kobo.asset_uid)
+    versions = list(client.iter_versions(kobo.asset_uid))
+    assert len(versions) == 2
+    assert versions[0]["uid"] == store.assets[kobo.asset_uid].versions[-1].uid  # newest first
+    assert [v["uid"] for v in client.iter_versions(kobo.asset_uid, deployed=True)] == [
+        v["uid"] for v in versions if v.get("date_deployed")
+    ]
