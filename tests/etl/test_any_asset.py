@@ -21,13 +21,9 @@ from warehouse.schema import raw_submission
 
 def test_bilingual_nested_repeats_two_versions(kobo: RunningKobo, engine: Engine) -> None:
     v1, v2 = nested_repeat_versions()
-    store = kobo.kobo
-    asset = store.create_asset("hoikhuyenhoc", "Household skills (not ours)", v1)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 40, seed=4)
-    store.replace_content(asset.uid, v2)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 40, seed=5)
+    asset = kobo.kobo.asset_with_versions(
+        "hoikhuyenhoc", "Household skills (not ours)", [v1, v2], 40, seed=4
+    )
 
     client = KoboClient(kobo.url, kobo.token)
     manifest = sync_asset(engine, client, asset.uid, start_run(engine, "sync"))
@@ -68,13 +64,9 @@ def test_any_asset_through_the_command_line(
     """The same asset — made on the server as a KoboToolbox user would, two versions
     deployed — synced by `htsd sync` in a process of its own, which knows only its uid."""
     v1, v2 = nested_repeat_versions()
-    store = kobo.kobo
-    asset = store.create_asset("hoikhuyenhoc", "Household skills (not ours)", v1)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 25, seed=6)
-    store.replace_content(asset.uid, v2)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 25, seed=7)
+    asset = kobo.kobo.asset_with_versions(
+        "hoikhuyenhoc", "Household skills (not ours)", [v1, v2], 25, seed=6
+    )
     env = {
         "KOBOTOOLBOX_URL": kobo.url,
         "KOBOTOOLBOX_TOKEN": kobo.token,

@@ -23,13 +23,9 @@ from warehouse.schema import raw_submission
 
 def test_bilingual_nested_repeats_load_with_labels(kobo: RunningKobo, engine: Engine) -> None:
     v1, v2 = nested_repeat_versions()
-    store = kobo.kobo
-    asset = store.create_asset("hoikhuyenhoc", "Household skills (not ours)", v1)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 30, seed=4)
-    store.replace_content(asset.uid, v2)
-    store.deploy(asset.uid)
-    store.generate(asset.uid, 30, seed=5)
+    asset = kobo.kobo.asset_with_versions(
+        "hoikhuyenhoc", "Household skills (not ours)", [v1, v2], 30, seed=4
+    )
 
     client = KoboClient(kobo.url, kobo.token)
     run = start_run(engine, "sync")

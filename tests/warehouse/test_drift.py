@@ -59,12 +59,7 @@ def test_compare_finds_the_four_changes() -> None:
 def two_versions(engine: Engine) -> Iterator[tuple[str, str, str]]:
     kobo = LocalKobo(seed=5)
     kobo.add_user("hoi")
-    asset = kobo.create_asset("hoi", "Lớp học", V1)
-    kobo.deploy(asset.uid)
-    kobo.generate(asset.uid, 15, seed=1)
-    kobo.replace_content(asset.uid, V2)
-    kobo.deploy(asset.uid)
-    kobo.generate(asset.uid, 15, seed=2)
+    asset = kobo.asset_with_versions("hoi", "Lớp học", [V1, V2], 15, seed=1)
     run = start_run(engine, "sync")
     land_store(engine, kobo, asset.uid, run)
     load_asset(engine, SERVER, asset.uid, run)

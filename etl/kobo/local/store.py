@@ -16,6 +16,7 @@ import secrets
 import string
 import threading
 import uuid as uuidlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -253,6 +254,25 @@ class LocalKobo:
                 answers = generate_answers(version.content, rng, self.clock)
                 ids.append(self.add_submission(uid, answers, submitted_by=asset.owner)["_id"])
             return ids
+
+    def asset_with_versions(
+        self,
+        owner: str,
+        name: str,
+        contents: Sequence[dict[str, Any]],
+        per_version: int,
+        *,
+        seed: int | None = None,
+    ) -> LocalAsset:
+        """An asset whose form was deployed once per content, in order, with `per_version`
+        submissions collected under each version (seeds `seed`, `seed + 1`, ...)."""
+        asset = self.create_asset(owner, name, contents[0])
+        for number, content in enumerate(contents):
+            if number:
+                self.replace_content(asset.uid, content)
+            self.deploy(asset.uid)
+            self.generate(asset.uid, per_version, seed=None if seed is None else seed + number)
+        return asset
 
     def edit_submission(self, uid: str, kobo_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """An edit as Enketo or the bulk-edit API makes it: same row, new instanceID."""
