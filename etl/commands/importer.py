@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
-from etl.commands.sync import load_line
+from etl.commands.warehouse import load_line
 from etl.importer import ImportResult, import_files
 from etl.pipeline import load_typed
 from warehouse.load import LoadResult

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
+from etl.commands.warehouse import load_line
 from etl.kobo.client import KoboClient
 from etl.pipeline import load_typed
 from etl.sync import SyncManifest, sync_asset
@@ -32,24 +33,6 @@ register_messages(
         )
     }
 )
-
-
-def load_line(app: App, uid: str, r: LoadResult | None) -> str:
-    """One line on the typed tables of an asset after a sync or an import."""
-    if r is None:
-        return app.t(
-            f"{uid}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
-            f"{uid}: typed tables wait for the form content (run htsd sync --asset {uid})",
-        )
-    if app.lang == "en":
-        return (
-            f"{uid}: typed tables {r.loaded} loaded, {r.unchanged} unchanged, {r.live} current, "
-            f"{len(r.tables)} tables, {r.findings} findings ({r.duration_s:.1f} s)"
-        )
-    return (
-        f"{uid}: bảng dữ liệu {r.loaded} nạp, {r.unchanged} không đổi, {r.live} hiện hành, "
-        f"{len(r.tables)} bảng, {r.findings} phát hiện ({r.duration_s:.1f} giây)"
-    )
 
 
 def summary_line(app: App, m: SyncManifest) -> str:

@@ -17,15 +17,23 @@ from warehouse.load import LoadResult, rebuild
 from warehouse.schema import kobo_asset_version, raw_submission
 
 
-def _load_line(app: App, r: LoadResult) -> str:
+def load_line(app: App, uid: str, r: LoadResult | None) -> str:
+    """One line on an asset's typed tables after a load (sync, import or rebuild)."""
+    if r is None:
+        return app.t(
+            f"{uid}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
+            f"{uid}: typed tables wait for the form content (run htsd sync --asset {uid})",
+        )
     if app.lang == "en":
         return (
-            f"{r.asset_uid}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables, "
-            f"{r.findings} findings ({r.duration_s:.1f} s)"
+            f"{uid}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
+            f"({r.loaded} loaded, {r.unchanged} unchanged), {r.findings} findings "
+            f"({r.duration_s:.1f} s)"
         )
     return (
-        f"{r.asset_uid}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng, "
-        f"{r.findings} phát hiện ({r.duration_s:.1f} giây)"
+        f"{uid}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
+        f"({r.loaded} nạp, {r.unchanged} không đổi), {r.findings} phát hiện "
+        f"({r.duration_s:.1f} giây)"
     )
 
 
@@ -55,7 +63,7 @@ def rebuild_command(app: App, asset_uid: str | None, as_json: bool) -> None:
     if not results:
         click.echo(app.t("Kho dữ liệu chưa có dự án nào.", "The warehouse holds no asset yet."))
     for result in results:
-        click.echo(_load_line(app, result))
+        click.echo(load_line(app, result.asset_uid, result))
 
 
 def _server_of(app: App, asset_uid: str) -> str:
