@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from etl.config import Settings
 from forms.errors import HtsdError
+from warehouse.assets import deployed_form_name
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
 from warehouse.runlog import finish_run, start_run
@@ -44,6 +45,15 @@ class App:
     def form_names(self) -> dict[str, str]:
         """Asset uid → form name, from [kobo.assets] in htsd.toml."""
         return {uid: form for form, uid in self.settings.assets.items()}
+
+    def asset_label(self, uid: str) -> str:
+        """`gia_dinh (aBc…)` when the asset's form is known ([kobo.assets] or the last
+        `htsd forms deploy` to the configured server), else the uid alone."""
+        form = self.form_names.get(uid)
+        if form is None:
+            with self.engine().connect() as conn:
+                form = deployed_form_name(conn, self.settings.kobo_url.rstrip("/"), uid)
+        return f"{form} ({uid})" if form else uid
 
     def t(self, vi: str, en: str) -> str:
         return en if self.lang == "en" else vi

@@ -36,13 +36,14 @@ register_messages(
 
 
 def summary_line(app: App, m: SyncManifest) -> str:
+    label = app.asset_label(m.asset_uid)
     if app.lang == "en":
         return (
-            f"{m.asset_uid}: {m.new} new, {m.edited} edited, {m.deleted} deleted, "
+            f"{label}: {m.new} new, {m.edited} edited, {m.deleted} deleted, "
             f"{m.unchanged} unchanged ({m.pages} pages, {m.retries} retries, {m.duration_s:.1f} s)"
         )
     return (
-        f"{m.asset_uid}: {m.new} mới, {m.edited} sửa, {m.deleted} xóa, {m.unchanged} không đổi "
+        f"{label}: {m.new} mới, {m.edited} sửa, {m.deleted} xóa, {m.unchanged} không đổi "
         f"({m.pages} trang, {m.retries} lần thử lại, {m.duration_s:.1f} giây)"
     )
 

@@ -19,19 +19,20 @@ from warehouse.schema import kobo_asset_version, raw_submission
 
 def load_line(app: App, uid: str, r: LoadResult | None) -> str:
     """One line on an asset's typed tables after a load (sync, import or rebuild)."""
+    label = app.asset_label(uid)
     if r is None:
         return app.t(
-            f"{uid}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
-            f"{uid}: typed tables wait for the form content (run htsd sync --asset {uid})",
+            f"{label}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
+            f"{label}: typed tables wait for the form content (run htsd sync --asset {uid})",
         )
     if app.lang == "en":
         return (
-            f"{uid}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
+            f"{label}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
             f"({r.loaded} loaded, {r.unchanged} unchanged), {r.findings} findings "
             f"({r.duration_s:.1f} s)"
         )
     return (
-        f"{uid}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
+        f"{label}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
         f"({r.loaded} nạp, {r.unchanged} không đổi), {r.findings} phát hiện "
         f"({r.duration_s:.1f} giây)"
     )
