@@ -14,7 +14,8 @@
 | `add_column`  | added                                 | new column; earlier submissions NULL   |
 | `keep_column` | removed                               | column kept; later submissions NULL    |
 | `same_column` | renamed, or retyped to the same kind  | answers go on in the same column       |
-| `new_column`  | retyped to another storage kind       | new column; the old keeps the old ones |
+| `new_column`  | retyped to another storage kind, or   | new column; the old keeps the old ones |
+|               | in a renamed repeat (a new table)     | (in the old repeat's table)            |
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ class Change:
     table: str | None = None
     column: str | None = None
     old_column: str | None = None
+    old_table: str | None = None  # set when the earlier values are in another table
 
     def policy_text(self, lang: str = "vi") -> str:
         vi, en = POLICY_TEXT.get(self.policy, ("", ""))
-        return (en if lang == "en" else vi).format(
-            column=self.column or "-", old_column=self.old_column or "-"
-        )
+        old = f"{self.old_table}.{self.old_column}" if self.old_table else self.old_column
+        column = f"{self.table}.{self.column}" if self.old_table else self.column
+        return (en if lang == "en" else vi).format(column=column or "-", old_column=old or "-")
 
 
 @dataclass
@@ -140,8 +142,13 @@ def apply_policy(changes: list[Change], layout: Layout, old: str, new: str) -> l
         elif c.change == "removed":
             policy = "keep_column"
         else:
-            same = before is not None and after is not None and before.unit == after.unit
+            same = (
+                before is not None
+                and after is not None
+                and (before.repeat, before.unit) == (after.repeat, after.unit)
+            )
             policy = "same_column" if same else "new_column"
+        moved = before is not None and after is not None and before.repeat != after.repeat
         out.append(
             replace(
                 c,
@@ -149,6 +156,8 @@ def apply_policy(changes: list[Change], layout: Layout, old: str, new: str) -> l
                 table=table,
                 column=target.unit,
                 old_column=before.unit if before and policy == "new_column" else None,
+                # a question of a renamed repeat: its earlier answers stay in the old table
+                old_table=layout.tables[before.repeat].name if before and moved else None,
             )
         )
     return out

@@ -17,9 +17,10 @@ from etl.commands.warehouse import drift_command, rebuild_command
 from etl.config import Settings
 from etl.kobo.local.store import LocalKobo
 from forms.schema import FormSchema
-from tests.warehouse.support import SERVER, content, land_store, read_answers, row
+from tests.warehouse.support import SERVER, content, end, land_store, read_answers, row
 from warehouse.catalog import form_table
-from warehouse.drift import Change, compare
+from warehouse.drift import Change, apply_policy, compare
+from warehouse.layout import plan_layout
 from warehouse.load import load_asset
 from warehouse.runlog import start_run
 
@@ -147,3 +148,37 @@ def test_commands_have_help_with_an_example(command: click.Command) -> None:
     result = CliRunner().invoke(command, ["--help"])
     assert result.exit_code == 0, result.output
     assert "Example: htsd " in result.output
+
+
+def test_a_renamed_repeat_is_a_new_table_and_drift_says_where_the_old_answers_are() -> None:
+    """Renaming a group keeps its questions' columns; renaming a repeat gives a new child
+    table, and drift must not claim the answers go on in the same column."""
+    members = [row("integer", "members/age", "Tuổi", "Age", kuid="kAge")]
+    people = [row("integer", "people/age", "Tuổi", "Age", kuid="kAge")]
+    v1 = content([row("begin_repeat", "members", "TV", "Members"), *members, end("repeat")], [])
+    v2 = content([row("begin_repeat", "people", "TV", "People"), *people, end("repeat")], [])
+    old, new = FormSchema.from_kpi_content(v1, "v1"), FormSchema.from_kpi_content(v2, "v2")
+    layout = plan_layout(SERVER, "aRepeatRenamed", [old, new])
+    [change] = apply_policy(compare(old, new), layout, "v1", "v2")
+    tables = {repeat: t.name for repeat, t in layout.tables.items()}
+    assert (change.change, change.policy) == ("renamed", "new_column")
+    assert (change.table, change.old_table) == (tables["people"], tables["members"])
+    assert change.policy_text("en") == (
+        f"new column {tables['people']}.age; "
+        f"column {tables['members']}.age keeps the earlier values"
+    )
+
+    g1 = content(
+        [row("begin_group", "g", "G", "G"), row("integer", "g/age", kuid="kB"), end("group")], []
+    )
+    g2 = content(
+        [row("begin_group", "h", "G", "G"), row("integer", "h/age", kuid="kB"), end("group")], []
+    )
+    old, new = FormSchema.from_kpi_content(g1, "v1"), FormSchema.from_kpi_content(g2, "v2")
+    [change] = apply_policy(compare(old, new), plan_layout(SERVER, "aG", [old, new]), "v1", "v2")
+    assert (change.change, change.policy, change.column, change.old_table) == (
+        "renamed",
+        "same_column",
+        "g__age",
+        None,
+    )
