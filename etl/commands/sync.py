@@ -1,4 +1,5 @@
-"""`htsd sync`: pull submissions from KoboToolbox into the warehouse."""
+"""`htsd sync`: pull submissions from KoboToolbox into the warehouse, then load the typed
+tables."""
 
 from __future__ import annotations
 
@@ -137,8 +138,8 @@ def sync_command(
 ) -> None:
     """Pull submissions from KoboToolbox into the warehouse, incrementally.
 
-    Every payload is stored raw first; edits keep the earlier version; deletions are marked.
-    Without --asset, syncs every asset listed under [kobo.assets] in htsd.toml.
+    Every payload is stored raw first; edits keep the earlier version; deletions are marked;
+    then each asset's typed tables are brought up to date. Without --asset, syncs every asset listed under [kobo.assets] in htsd.toml.
 
     Example: KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV
     """
