@@ -139,7 +139,8 @@ def sync_command(
     """Pull submissions from KoboToolbox into the warehouse, incrementally.
 
     Every payload is stored raw first; edits keep the earlier version; deletions are marked;
-    then each asset's typed tables are brought up to date. Without --asset, syncs every asset listed under [kobo.assets] in htsd.toml.
+    then each asset's typed tables are brought up to date. Without --asset, syncs every
+    asset listed under [kobo.assets] in htsd.toml.
 
     Example: KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV
     """
