@@ -8,6 +8,13 @@ from etl.commands.common import App, emit_json, handle_errors, pass_app
 from warehouse.db import redact_url
 from warehouse.status import warehouse_status
 
+RUN_STATUS = {  # run-log status → (Vietnamese, English) for people; JSON keeps the code
+    "ok": ("xong", "ok"),
+    "failed": ("lỗi", "failed"),
+    "running": ("đang chạy", "running"),
+    "interrupted": ("bị ngắt giữa chừng", "interrupted"),
+}
+
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -55,9 +62,10 @@ def status_command(app: App, as_json: bool) -> None:
             )
     run = data["last_run"]
     if run:
+        state = RUN_STATUS.get(run["status"], (run["status"], run["status"]))
         click.echo(
             t("Lần chạy cuối", "Last run")
-            + f": #{run['id']} {run['command']} {run['status']} {run['started_at']}"
+            + f": #{run['id']} {run['command']} {t(*state)} {run['started_at']}"
             + (f" — {run['error']}" if run.get("error") else "")
         )
 
