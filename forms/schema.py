@@ -55,6 +55,7 @@ class Group:
     parent: str | None
     relevant: str | None = None
     repeat_count: str | None = None
+    kuid: str | None = field(default=None, compare=False)  # KoboToolbox's `$kuid`, if any
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ class FormSchema:
                     parent,
                     row.get("relevant") or None,
                     row.get("repeat_count") or None,
+                    row.get("$kuid") or None,
                 )
                 groups.append(group)
                 stack.append(group)

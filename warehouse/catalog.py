@@ -8,6 +8,7 @@
   (`value`, `latitude`..., `choice`), data type, and `pii` — the PII tag of the question.
   Marts must never copy a column whose `pii` is set.
 - `form_field`: per version and question path, the table and unit its answers go to.
+- `form_repeat`: per version, a repeat that goes to the table of another path (renamed).
 - `form_label`, `form_choice_label`: every question, group and choice label in every language.
 - `load_finding`: answers kept as text (or unknown choice codes) found while loading.
 
@@ -66,6 +67,16 @@ form_table = sa.Table(
     sa.Column("parent_repeat", sa.Text),
     sa.Column("depth", sa.Integer, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kuid", sa.String(64)),
+)
+
+form_repeat = sa.Table(
+    "form_repeat",
+    metadata,
+    *_key(),
+    sa.Column("version_uid", sa.String(64), primary_key=True),
+    sa.Column("repeat_path", sa.Text, primary_key=True),
+    sa.Column("table_repeat_path", sa.Text, nullable=False),
 )
 
 form_column = sa.Table(
@@ -148,11 +159,12 @@ PER_ASSET = (
     form_table,
     form_column,
     form_field,
+    form_repeat,
     form_label,
     form_choice_label,
     load_finding,
 )
-_LAYOUT_TABLES = (form_table, form_column, form_field)
+_LAYOUT_TABLES = (form_table, form_column, form_field, form_repeat)
 
 
 def _of(table: sa.Table, server: str, asset_uid: str) -> sa.ColumnElement[bool]:
@@ -189,7 +201,9 @@ def read_layout(conn: Connection, server: str, asset_uid: str) -> tuple[Layout, 
         sa.select(form_table).where(_of(form_table, server, asset_uid)).order_by("position")
     ):
         repeat = row.repeat_path or None
-        table = Table(repeat, row.table_name, row.view_name, row.parent_repeat, row.depth)
+        table = Table(
+            repeat, row.table_name, row.view_name, row.parent_repeat, row.depth, kuid=row.kuid
+        )
         layout.tables[repeat] = by_name[row.table_name] = table
     for row in conn.execute(
         sa.select(form_column)
@@ -202,6 +216,8 @@ def read_layout(conn: Connection, server: str, asset_uid: str) -> tuple[Layout, 
         table.columns.append(
             Column(row.column_name, row.unit, row.part, row.data_type, row.field_path, row.choice)
         )
+    for row in conn.execute(sa.select(form_repeat).where(_of(form_repeat, server, asset_uid))):
+        layout.repeats[(row.version_uid, row.repeat_path)] = row.table_repeat_path
     position = {v: i for i, v in enumerate(layout.versions)}
     rows = conn.execute(sa.select(form_field).where(_of(form_field, server, asset_uid))).all()
     for row in sorted(rows, key=lambda r: position.get(r.version_uid, len(position))):
@@ -256,6 +272,14 @@ def write_layout(
             for b in layout.bindings.values()
         ],
     )
+    insert_rows(
+        conn,
+        form_repeat,
+        [
+            {**key, "version_uid": v, "repeat_path": path, "table_repeat_path": target}
+            for (v, path), target in layout.repeats.items()
+        ],
+    )
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
@@ -274,6 +298,7 @@ def _table_rows(layout: Layout, key: dict[str, str]) -> Iterable[dict[str, objec
             "parent_repeat": table.parent,
             "depth": table.depth,
             "position": position,
+            "kuid": table.kuid,
         }
 
 

@@ -17,6 +17,10 @@ Planning is pure and only ever adds: versions are taken in order; a version's qu
 
 A question **removed** keeps its columns; later submissions leave them NULL. New choices of
 a select_multiple add 0/1 columns. Names come from warehouse/names.py.
+
+A repeat goes to the table of its path; a **renamed** repeat (same `$kuid`, same enclosing
+table, its old path gone from this version) goes on in the table of its old path, recorded
+per version in `Layout.repeats`, and its questions are matched as renamed ones.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from forms.schema import Field, FormSchema
+from forms.schema import Field, FormSchema, Group
 from warehouse.names import Allocator, fold, from_path
 from warehouse.values import kind_of
 
@@ -71,6 +75,7 @@ class Table:
     parent: str | None  # the enclosing repeat's path (None: under the main table)
     depth: int  # number of repeat levels: 0 for the main table
     columns: list[Column] = field(default_factory=list)
+    kuid: str | None = None  # the repeat's `$kuid`, to follow it when it is renamed
     units: dict[str, Unit] = field(default_factory=dict)
 
     def column_names(self) -> list[str]:
@@ -103,9 +108,18 @@ class Layout:
     versions: list[str] = field(default_factory=list)
     tables: dict[str | None, Table] = field(default_factory=dict)
     bindings: dict[tuple[str, str], Binding] = field(default_factory=dict)
+    # (version, repeat path) → the table's repeat path, where a version's repeat goes to the
+    # table of another path (the repeat was renamed); absent: the table of its own path
+    repeats: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def binding(self, version: str, path: str) -> Binding | None:
         return self.bindings.get((version, path))
+
+    def table_key(self, version: str, repeat: str | None) -> str | None:
+        """The key in `tables` of the table holding `repeat`'s items in `version`."""
+        if repeat is None:
+            return None
+        return self.repeats.get((version, repeat), repeat)
 
     def unit_of(self, binding: Binding) -> Unit:
         return self.tables[binding.repeat].units[binding.unit]
@@ -140,8 +154,15 @@ class _Planner:
         self.columns = {
             t.repeat: Allocator([*t.column_names(), *t.units]) for t in layout.tables.values()
         }
+        self.key: dict[str, str] = {}  # this version's repeat path → its table's key
 
-    def table(self, repeat: str | None, parent: str | None, depth: int) -> Table:
+    def rk(self, question: Field) -> str | None:
+        """The table key of a question's repeat in the version being added."""
+        return self.key[question.repeat] if question.repeat else None
+
+    def table(
+        self, repeat: str | None, parent: str | None, depth: int, kuid: str | None = None
+    ) -> Table:
         found = self.layout.tables.get(repeat)
         if found is not None:
             return found
@@ -149,7 +170,7 @@ class _Planner:
         wanted = f"{prefix}__{from_path(repeat)}" if repeat else prefix
         name = self.table_names.allocate(wanted, f"table|{repeat or ''}")
         view = self.table_names.allocate(f"{name}__current", f"view|{repeat or ''}")
-        table = Table(repeat, name, view, parent, depth)
+        table = Table(repeat, name, view, parent, depth, kuid=kuid)
         self.layout.tables[repeat] = table
         self.columns[repeat] = Allocator()
         return table
@@ -157,10 +178,14 @@ class _Planner:
     def add_version(self, schema: FormSchema) -> None:
         version = schema.version or ""
         self.table(None, None, 0)
-        for group in schema.repeats:
-            parent = _outer_repeat(schema, group.path)
-            depth = self.layout.tables[parent].depth + 1 if parent else 1
-            self.table(group.path, parent, depth)
+        self.key = {}
+        present = {g.path for g in schema.repeats}
+        for group in schema.repeats:  # document order: an outer repeat before its inner ones
+            outer = _outer_repeat(schema, group.path)
+            key = self._repeat_table(group, self.key[outer] if outer else None, present)
+            self.key[group.path] = key
+            if key != group.path:
+                self.layout.repeats[(version, group.path)] = key
         fields = [f for f in schema.fields if f.has_data]
         paths = {f.path for f in fields}
         earlier = list(self.layout.bindings.values())
@@ -168,18 +193,40 @@ class _Planner:
         chosen: dict[str, str] = {}
         for question in fields:  # 1. renamed: same $kuid, old path gone
             unit = self._renamed_from(question, earlier, paths)
-            if unit and (question.repeat, unit) not in claimed:
-                chosen[question.path] = claimed[(question.repeat, unit)] = unit
+            if unit and (self.rk(question), unit) not in claimed:
+                chosen[question.path] = claimed[(self.rk(question), unit)] = unit
         for question in fields:  # 2. same path and kind; 3. a new unit
             if question.path in chosen:
                 continue
             unit = self._same_path(question, earlier)
-            if unit is None or (question.repeat, unit) in claimed:
+            if unit is None or (self.rk(question), unit) in claimed:
                 unit = self._new_unit(question)
-            chosen[question.path] = claimed[(question.repeat, unit)] = unit
+            chosen[question.path] = claimed[(self.rk(question), unit)] = unit
         for question in fields:
             self._bind(version, question, chosen[question.path], schema)
         self.layout.versions.append(version)
+
+    def _repeat_table(self, group: Group, parent: str | None, present: set[str]) -> str:
+        """The table of a repeat: the one of its path; else, for a renamed repeat (same
+        `$kuid`, same enclosing table, its old path gone from this version), the table of
+        the old path; else a new table."""
+        tables = self.layout.tables
+        used = set(self.key.values())
+        if group.path in tables:
+            return group.path
+        if group.kuid:
+            for table in tables.values():
+                if (
+                    table.repeat is not None
+                    and table.kuid == group.kuid
+                    and table.parent == parent
+                    and table.repeat not in present
+                    and table.repeat not in used
+                ):
+                    return table.repeat
+        depth = tables[parent].depth + 1 if parent else 1
+        self.table(group.path, parent, depth, group.kuid)
+        return group.path
 
     def _renamed_from(
         self, question: Field, earlier: Sequence[Binding], paths: set[str]
@@ -191,7 +238,7 @@ class _Planner:
         for b in earlier:  # in version order: the latest earlier binding wins
             if (
                 b.kuid == question.kuid
-                and b.repeat == question.repeat
+                and b.repeat == self.rk(question)
                 and b.kind == kind
                 and b.path != question.path
                 and b.path not in paths
@@ -202,21 +249,21 @@ class _Planner:
     def _same_path(self, question: Field, earlier: Sequence[Binding]) -> str | None:
         kind = kind_of(question.type)
         for b in earlier:
-            if b.path == question.path and b.repeat == question.repeat and b.kind == kind:
+            if b.path == question.path and b.repeat == self.rk(question) and b.kind == kind:
                 return b.unit
         return None
 
     def _new_unit(self, question: Field) -> str:
-        table = self.layout.tables[question.repeat]
+        table = self.layout.tables[self.rk(question)]
         kind = kind_of(question.type)
         relative = question.path[len(question.repeat) + 1 :] if question.repeat else question.path
         wanted = from_path(relative)
         if any(
-            b.path == question.path and b.repeat == question.repeat
+            b.path == question.path and b.repeat == self.rk(question)
             for b in self.layout.bindings.values()
         ):
             wanted = f"{wanted}__{kind}"  # retyped: the earlier column keeps earlier values
-        names = self.columns[question.repeat]
+        names = self.columns[self.rk(question)]
         unit = Unit(names.allocate(wanted, f"unit|{question.path}|{kind}"), kind)
         table.units[unit.name] = unit
         if kind == "geopoint":
@@ -245,7 +292,7 @@ class _Planner:
         table.columns.append(Column(name, unit.name, part, data_type, path, choice))
 
     def _bind(self, version: str, question: Field, unit_name: str, schema: FormSchema) -> None:
-        table = self.layout.tables[question.repeat]
+        table = self.layout.tables[self.rk(question)]
         unit = table.units[unit_name]
         if unit.kind == "select_multiple":
             for choice in schema.choices_for(question):
@@ -256,7 +303,7 @@ class _Planner:
             version,
             question.path,
             question.type,
-            question.repeat,
+            self.rk(question),
             unit_name,
             question.kuid,
             question.list_name,

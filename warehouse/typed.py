@@ -209,11 +209,11 @@ class RowBuilder:
                     _content_hash=state.content_hash,
                     _decoded_with=decoded_with,
                 )
-            out.setdefault(record.repeat, []).append(row)
+            out.setdefault(self.layout.table_key(decoded_with, record.repeat), []).append(row)
         return out
 
     def _row(self, record: Record, kobo_id: int, version: str) -> dict[str, Any]:
-        row = dict(self.blank[record.repeat])
+        row = dict(self.blank[self.layout.table_key(version, record.repeat)])
         row["_id"] = kobo_id
         for level, position in enumerate(record.index, start=1):
             row[f"_i{level}"] = position

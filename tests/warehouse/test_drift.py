@@ -150,9 +150,12 @@ def test_commands_have_help_with_an_example(command: click.Command) -> None:
     assert "Example: htsd " in result.output
 
 
-def test_a_renamed_repeat_is_a_new_table_and_drift_says_where_the_old_answers_are() -> None:
-    """Renaming a group keeps its questions' columns; renaming a repeat gives a new child
-    table, and drift must not claim the answers go on in the same column."""
+def test_a_repeat_replaced_by_another_is_a_new_table_and_drift_says_where_the_old_answers_are() -> (
+    None
+):
+    """A repeat whose `$kuid` changed too (deleted and made again) gets a new child table,
+    and drift must not claim the answers go on in the same column; a renamed group keeps
+    its questions' columns."""
     members = [row("integer", "members/age", "Tuổi", "Age", kuid="kAge")]
     people = [row("integer", "people/age", "Tuổi", "Age", kuid="kAge")]
     v1 = content([row("begin_repeat", "members", "TV", "Members"), *members, end("repeat")], [])
@@ -180,5 +183,63 @@ def test_a_renamed_repeat_is_a_new_table_and_drift_says_where_the_old_answers_ar
         "renamed",
         "same_column",
         "g__age",
+        None,
+    )
+
+
+def test_a_renamed_repeat_goes_on_in_its_table(engine: Engine) -> None:
+    """The roster repeat renamed in the form builder (same `$kuid`): both versions' items
+    are rows of one child table, its question keeps its column, drift says so."""
+
+    def form(repeat: str) -> dict[str, object]:
+        return content(
+            [
+                row("text", "ho", "Hộ", "Household"),
+                row("begin_repeat", repeat, "Thành viên", "Members", kuid="kRoster"),
+                row("integer", f"{repeat}/tuoi", "Tuổi", "Age", kuid="kAge"),
+                end("repeat"),
+            ],
+            [],
+        )
+
+    kobo = LocalKobo(seed=8)
+    kobo.add_user("hoi")
+    asset = kobo.asset_with_versions("hoi", "Hộ", [form("thanh_vien"), form("nguoi")], 12, seed=3)
+    run = start_run(engine, "sync")
+    land_store(engine, kobo, asset.uid, run)
+    load_asset(engine, SERVER, asset.uid, run)
+    v1, v2 = (v.uid for v in asset.versions)
+    with engine.connect() as conn:
+        tables = {
+            r.repeat_path: r.table_name
+            for r in conn.execute(sa.select(form_table).filter_by(asset_uid=asset.uid))
+        }
+        assert set(tables) == {"", "thanh_vien"}  # no second table for `nguoi`
+        child = conn.execute(sa.text(f'SELECT _id, _i1, tuoi FROM "{tables["thanh_vien"]}"'))
+        stored = {(r[0], r[1]): r[2] for r in child}
+    expected = {
+        (doc["_id"], i): int(item[f"{repeat}/tuoi"])
+        for doc in asset.submissions.values()
+        for repeat in ("thanh_vien", "nguoi")
+        for i, item in enumerate(doc.get(repeat, []), start=1)
+        if f"{repeat}/tuoi" in item
+    }
+    assert expected and {k: v for k, v in stored.items() if v is not None} == expected
+    assert {k[0] for k in expected} & {
+        d["_id"] for d in asset.submissions.values() if "nguoi" in d
+    }  # items of the renamed repeat are there
+    answers = read_answers(engine, SERVER, asset.uid)
+    assert any(values.get("nguoi/tuoi") is not None for values, _ in answers.values())
+    versions = [FormSchema.from_kpi_content(v.content, v.uid) for v in asset.versions]
+    layout = plan_layout(SERVER, asset.uid, versions)
+    [change] = apply_policy(compare(*versions), layout, v1, v2)
+    assert (change.change, change.old_path, change.path) == (
+        "renamed",
+        "thanh_vien/tuoi",
+        "nguoi/tuoi",
+    )
+    assert (change.policy, change.table, change.old_table) == (
+        "same_column",
+        layout.tables["thanh_vien"].name,
         None,
     )
