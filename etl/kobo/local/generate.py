@@ -17,6 +17,15 @@ from typing import Any
 FAMILY_NAMES = ["Hoàng", "Nông", "Lường", "Triệu", "Bàn", "Ma", "Lý", "Đàm", "Hà", "Lục"]
 GIVEN_NAMES = ["Văn Thắng", "Thị Hoa", "Văn Dũng", "Thị Mai", "Đức Anh", "Thị Lan", "Văn Hùng"]
 WORDS = ["đọc sách", "lớp khuyến nông", "học nghề", "sinh hoạt CLB", "tin học", "tiếng Anh"]
+VILLAGES = [
+    "Thôn Nà Đăng",
+    "Bản Khuổi Luông",
+    "Bản Chiếng",
+    "Thôn Nà Cọ",
+    "Thôn Pác Giả",
+    "Bản Cốc Slông",
+    "Tổ dân phố 3",
+]
 _FILTER_TERM = re.compile(r"^\s*([\w-]+)\s*=\s*(?:\$\{([\w-]+)\}|'([^']*)'|\"([^\"]*)\")\s*$")
 
 _META = {"start", "end", "today", "deviceid", "username", "simserial", "phonenumber"}
@@ -158,6 +167,8 @@ class _Generator:
         if kind == "text":
             if "phone" in name or "dien_thoai" in name:
                 return "09" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+            if "village" in name or "thon" in name:
+                return rng.choice(VILLAGES)
             if "name" in name or "ten" in name or "ho_ten" in name:
                 return f"{rng.choice(FAMILY_NAMES)} {rng.choice(GIVEN_NAMES)}"
             return rng.choice(WORDS)
