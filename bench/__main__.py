@@ -26,9 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from etl.kobo.client import KoboClient
-from etl.kobo.local.province import demo_kobo
-from etl.kobo.local.server import LocalKoboServer
 from etl.sync import sync_asset
+from localkobo import LocalKoboServer
+from localkobo.province import demo_kobo
 from warehouse.db import make_engine, normalise_url
 from warehouse.load import load_asset
 from warehouse.migrate import upgrade

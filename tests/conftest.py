@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from etl.kobo.local.province import DemoKobo, demo_kobo
-from etl.kobo.local.server import LocalKoboServer
+from localkobo import LocalKoboServer
+from localkobo.province import DemoKobo, demo_kobo
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
 

@@ -20,9 +20,9 @@ from etl.commands.sync import echo_run, run_sync
 from etl.config import Settings
 from etl.kobo.client import KoboClient
 from etl.kobo.deploy import DeployResult
-from etl.kobo.local.province import demo_counts, province_kobo
-from etl.kobo.local.server import LocalKoboServer
 from forms.build import build_forms
+from localkobo import LocalKoboServer
+from localkobo.province import demo_counts, province_kobo
 
 
 @click.command("demo")

@@ -8,8 +8,8 @@ import threading
 import click
 
 from etl.commands.common import App, emit_json, handle_errors, pass_app
-from etl.kobo.local.province import demo_kobo
-from etl.kobo.local.server import LocalKoboServer
+from localkobo import LocalKoboServer
+from localkobo.province import demo_kobo
 
 
 @click.command("serve-kobo")

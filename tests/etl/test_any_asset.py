@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
-from etl.kobo.local.samples import nested_repeat_versions
 from etl.sync import sync_asset
 from forms.schema import FormSchema
+from localkobo.samples import nested_repeat_versions
 from tests.conftest import RunningKobo
 from tests.helpers import run_htsd
 from warehouse.assets import version_contents

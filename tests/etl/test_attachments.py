@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from etl.kobo.client import KoboClient
-from etl.kobo.local.province import DEMO_USER
-from etl.kobo.local.samples import family_demo_content
-from etl.kobo.local.server import LocalKoboServer
-from etl.kobo.local.store import LocalKobo
+from localkobo import LocalKobo, LocalKoboServer
+from localkobo.province import DEMO_USER
+from localkobo.samples import family_demo_content
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["current", "before-2.025.34"])

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from etl.kobo.local.province import demo_counts
 from forms.build import FORM_IDS
+from localkobo.province import demo_counts
 from tests.helpers import run_htsd
 
 

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
 from etl.kobo.deploy import content_digest, deploy_form
-from etl.kobo.local.province import demo_kobo
-from etl.kobo.local.server import LocalKoboServer
 from etl.pipeline import load_typed
 from etl.sync import sync_asset
 from forms.build import FORM_IDS, build_forms
+from localkobo import LocalKoboServer
+from localkobo.province import demo_kobo
 from warehouse.catalog import form_column, form_table, load_finding
 from warehouse.load import rebuild
 from warehouse.runlog import start_run

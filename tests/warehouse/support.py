@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from etl.kobo.local.store import LocalKobo
+from localkobo import LocalKobo
 from warehouse.assets import save_asset, save_version
 from warehouse.catalog import form_column, form_field, form_table
 from warehouse.raw import RawRecord, land_records, mark_deleted

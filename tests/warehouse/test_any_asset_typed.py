@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
-from etl.kobo.local.samples import nested_repeat_versions
 from etl.sync import sync_asset
+from localkobo.samples import nested_repeat_versions
 from tests.conftest import RunningKobo
 from tests.warehouse.support import read_answers
 from warehouse.catalog import form_choice_label, form_label, form_table

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from etl.commands.common import App
 from etl.commands.warehouse import drift_command, rebuild_command
 from etl.config import Settings
-from etl.kobo.local.store import LocalKobo
 from forms.schema import FormSchema
+from localkobo import LocalKobo
 from tests.warehouse.support import SERVER, content, end, land_store, read_answers, row
 from warehouse.catalog import form_table
 from warehouse.drift import Change, apply_policy, compare

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from etl.commands.common import App
 from etl.commands.warehouse import rebuild_command
 from etl.config import Settings
-from etl.kobo.local.store import LocalKobo
+from localkobo import LocalKobo
 from tests.warehouse.support import SERVER, choices, content, end, land_store, row, snapshot
 from warehouse.catalog import form_table, load_finding
 from warehouse.load import load_asset

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from etl.kobo.local.deploy_routes import DeployRoutes
-from etl.kobo.local.query import UnsupportedQueryError, matches
-from etl.kobo.local.store import LocalAsset, LocalKobo
+from localkobo.deploy_routes import DeployRoutes
+from localkobo.query import UnsupportedQueryError, matches
+from localkobo.store import LocalAsset, LocalKobo
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
@@ -508,7 +508,7 @@ class KoboApi:
     def status_patch(
         self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str, sid: str
     ) -> tuple[int, Any, dict[str, str]]:
-        from etl.kobo.local.store import VALIDATION_STATUSES
+        from localkobo.store import VALIDATION_STATUSES
 
         with self.kobo.lock:
             asset, user = self._asset(handler, uid, "validate_submissions")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.kobo.local.samples import family_demo_content
-from etl.kobo.local.store import LocalKobo
+from localkobo.samples import family_demo_content
+from localkobo.store import LocalKobo
 
 DEMO_USER = "hoikhuyenhoc"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from etl.kobo.local.generate import generate_answers
+from localkobo.generate import generate_answers
 
 VALIDATION_STATUSES = {
     "validation_status_not_approved": "Not Approved",

@@ -10,7 +10,7 @@ from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from etl.kobo.local.server import KoboApi, _Handler
+    from localkobo.server import KoboApi, _Handler
 
 Reply = tuple[int, Any, dict[str, str]]
 
@@ -50,7 +50,7 @@ class DeployRoutes:
         self.api = api
 
     def create_asset(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
-        from etl.kobo.local.server import ApiError
+        from localkobo.server import ApiError
 
         user = handler.username(required=True)
         assert user is not None
@@ -63,7 +63,7 @@ class DeployRoutes:
         return 201, self.api._asset_json(handler, asset, True), {}
 
     def create_import(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
-        from etl.kobo.local.server import ApiError
+        from localkobo.server import ApiError
 
         user = handler.username(required=True)
         assert user is not None
@@ -86,7 +86,7 @@ class DeployRoutes:
     def import_detail(
         self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str
     ) -> Reply:
-        from etl.kobo.local.server import ApiError
+        from localkobo.server import ApiError
 
         handler.username(required=True)
         with self.api.kobo.lock:
@@ -140,7 +140,7 @@ class DeployRoutes:
     def deployment(
         self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
     ) -> Reply:
-        from etl.kobo.local.server import ApiError
+        from localkobo.server import ApiError
 
         method = handler.command
         with self.api.kobo.lock:

@@ -5,7 +5,7 @@ versions, submissions, tokens, faults); `LocalKoboServer` serves it over real HT
 127.0.0.1.
 """
 
-from etl.kobo.local.server import LocalKoboServer
-from etl.kobo.local.store import Faults, LocalAsset, LocalKobo
+from localkobo.server import LocalKoboServer
+from localkobo.store import Faults, LocalAsset, LocalKobo
 
 __all__ = ["Faults", "LocalAsset", "LocalKobo", "LocalKoboServer"]
