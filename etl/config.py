@@ -13,39 +13,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forms.errors import HtsdError, Message, register_messages
+from forms.errors import ErrorCode, HtsdError, Message
 
 DEFAULT_DATABASE_URL = "sqlite:///htsd.sqlite"
 DEFAULT_KOBO_URL = "https://kf.kobotoolbox.org"
 
-register_messages(
-    {
-        "CFG001": Message(
+
+class ConfigCode(ErrorCode):
+    """Codes of the configuration (htsd.toml, environment)."""
+
+    FILE_NOT_FOUND = (
+        "CFG001",
+        Message(
             "không tìm thấy tệp cấu hình {path}",
             "configuration file {path} not found",
             "kiểm tra đường dẫn trong --config hoặc HTSD_CONFIG",
             "check the path given in --config or HTSD_CONFIG",
         ),
-        "CFG002": Message(
+    )
+    UNPARSABLE = (
+        "CFG002",
+        Message(
             "tệp cấu hình không đọc được: {detail}",
             "the configuration file cannot be parsed: {detail}",
             "sửa cú pháp TOML tại dòng đã nêu",
             "fix the TOML syntax at the line given",
         ),
-        "CFG003": Message(
+    )
+    BAD_KEY = (
+        "CFG003",
+        Message(
             "khóa '{key}' không hợp lệ: {detail}",
             "key '{key}' is invalid: {detail}",
             "{fix_vi}",
             "{fix_en}",
         ),
-        "CFG004": Message(
+    )
+    TOKEN_IN_FILE = (
+        "CFG004",
+        Message(
             "không được ghi token trong tệp cấu hình (khóa '{key}')",
             "a token must not be written in the configuration file (key '{key}')",
             "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN",
             "remove this key and set the KOBOTOOLBOX_TOKEN environment variable",
         ),
-    }
-)
+    )
+
 
 _KNOWN_KEYS: dict[str, set[str]] = {
     "": {"database_url", "language", "province"},
@@ -73,12 +86,12 @@ def find_config(flag: str | None, env: Mapping[str, str]) -> Path | None:
     if flag:
         path = Path(flag)
         if not path.is_file():
-            raise HtsdError("CFG001", where="--config", params={"path": path})
+            raise HtsdError(ConfigCode.FILE_NOT_FOUND, where="--config", params={"path": path})
         return path
     if env.get("HTSD_CONFIG"):
         path = Path(env["HTSD_CONFIG"])
         if not path.is_file():
-            raise HtsdError("CFG001", where="HTSD_CONFIG", params={"path": path})
+            raise HtsdError(ConfigCode.FILE_NOT_FOUND, where="HTSD_CONFIG", params={"path": path})
         return path
     default = Path("htsd.toml")
     return default if default.is_file() else None
@@ -88,13 +101,15 @@ def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise HtsdError("CFG002", where=str(path), params={"detail": str(exc)}) from None
+        raise HtsdError(
+            ConfigCode.UNPARSABLE, where=str(path), params={"detail": str(exc)}
+        ) from None
     for section, keys in data.items():
         if isinstance(keys, dict):
             allowed = _KNOWN_KEYS.get(section)
             if allowed is None:
                 raise HtsdError(
-                    "CFG003",
+                    ConfigCode.BAD_KEY,
                     where=str(path),
                     params={
                         "key": section,
@@ -105,10 +120,14 @@ def _read_file(path: Path) -> dict[str, Any]:
                 )
             for key in keys:
                 if "token" in key.lower():
-                    raise HtsdError("CFG004", where=str(path), params={"key": f"{section}.{key}"})
+                    raise HtsdError(
+                        ConfigCode.TOKEN_IN_FILE,
+                        where=str(path),
+                        params={"key": f"{section}.{key}"},
+                    )
                 if key not in allowed:
                     raise HtsdError(
-                        "CFG003",
+                        ConfigCode.BAD_KEY,
                         where=str(path),
                         params={
                             "key": f"{section}.{key}",
@@ -119,10 +138,10 @@ def _read_file(path: Path) -> dict[str, Any]:
                     )
         else:
             if "token" in section.lower():
-                raise HtsdError("CFG004", where=str(path), params={"key": section})
+                raise HtsdError(ConfigCode.TOKEN_IN_FILE, where=str(path), params={"key": section})
             if section not in _KNOWN_KEYS[""]:
                 raise HtsdError(
-                    "CFG003",
+                    ConfigCode.BAD_KEY,
                     where=str(path),
                     params={
                         "key": section,
@@ -137,7 +156,7 @@ def _read_file(path: Path) -> dict[str, Any]:
 def _check_language(value: str, where: str, key: str) -> str:
     if value not in ("vi", "en"):
         raise HtsdError(
-            "CFG003",
+            ConfigCode.BAD_KEY,
             where=where,
             params={
                 "key": key,
@@ -168,7 +187,7 @@ def load_settings(
     assets = kobo.get("assets", {})
     if not isinstance(assets, dict) or not all(isinstance(v, str) for v in assets.values()):
         raise HtsdError(
-            "CFG003",
+            ConfigCode.BAD_KEY,
             where=where,
             params={
                 "key": "kobo.assets",

@@ -18,43 +18,58 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from forms.errors import HtsdError, Message, register_messages
+from forms.errors import ErrorCode, HtsdError, Message
 from warehouse.raw import LandCounts, RawRecord, land_records
 
-register_messages(
-    {
-        "IMP001": Message(
+
+class ImportCode(ErrorCode):
+    """Codes of importing files."""
+
+    FILE_NOT_FOUND = (
+        "IMP001",
+        Message(
             "không tìm thấy tệp",
             "file not found",
             "kiểm tra đường dẫn",
             "check the path",
         ),
-        "IMP002": Message(
+    )
+    NOT_JSON = (
+        "IMP002",
+        Message(
             "tệp không phải JSON hợp lệ (dòng {line}, cột {column}: {detail})",
             "the file is not valid JSON (line {line}, column {column}: {detail})",
             "xuất lại dữ liệu từ KoboToolbox dạng JSON, hoặc lưu lại trang dữ liệu API",
             "export the data again from KoboToolbox as JSON, or save the API data page again",
         ),
-        "IMP003": Message(
+    )
+    UNKNOWN_SHAPE = (
+        "IMP003",
+        Message(
             "không nhận ra cấu trúc tệp (cần danh sách bản ghi hoặc trang có 'results')",
             "unrecognised file shape (expected a list of submissions or a page with 'results')",
             "dùng tệp xuất JSON của KoboToolbox hoặc trang /api/v2/assets/UID/data/",
             "use a KoboToolbox JSON export or a saved /api/v2/assets/UID/data/ page",
         ),
-        "IMP004": Message(
+    )
+    NO_IDENTITY = (
+        "IMP004",
+        Message(
             "bản ghi thứ {index} thiếu '_id' hoặc '_uuid'",
             "submission number {index} has no '_id' or '_uuid'",
             "tệp phải là dữ liệu gốc từ KoboToolbox, không chỉnh sửa tay",
             "the file must be KoboToolbox data as exported, not edited by hand",
         ),
-        "IMP005": Message(
+    )
+    UNKNOWN_ASSET = (
+        "IMP005",
+        Message(
             "không xác định được dự án (asset) của dữ liệu",
             "cannot tell which project (asset) the data belongs to",
             "chỉ rõ bằng --asset UID",
             "name it with --asset UID",
         ),
-    }
-)
+    )
 
 
 @dataclass
@@ -68,29 +83,33 @@ class ImportResult:
 def read_submissions(path: Path) -> list[dict[str, Any]]:
     """All submissions in one file, checked; raises HtsdError naming the file and the fix."""
     if not path.is_file():
-        raise HtsdError("IMP001", where=str(path))
+        raise HtsdError(ImportCode.FILE_NOT_FOUND, where=str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise HtsdError(
-            "IMP002",
+            ImportCode.NOT_JSON,
             where=str(path),
             params={"line": exc.lineno, "column": exc.colno, "detail": exc.msg},
         ) from None
     except UnicodeDecodeError as exc:
         raise HtsdError(
-            "IMP002", where=str(path), params={"line": "?", "column": "?", "detail": exc.reason}
+            ImportCode.NOT_JSON,
+            where=str(path),
+            params={"line": "?", "column": "?", "detail": exc.reason},
         ) from None
     items = data.get("results") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise HtsdError("IMP003", where=str(path))
+        raise HtsdError(ImportCode.UNKNOWN_SHAPE, where=str(path))
     for index, item in enumerate(items, start=1):
         if "_id" not in item or not (item.get("_uuid") or item.get("meta/instanceID")):
-            raise HtsdError("IMP004", where=str(path), params={"index": index})
+            raise HtsdError(ImportCode.NO_IDENTITY, where=str(path), params={"index": index})
         try:
             int(item["_id"])
         except (TypeError, ValueError):
-            raise HtsdError("IMP004", where=str(path), params={"index": index}) from None
+            raise HtsdError(
+                ImportCode.NO_IDENTITY, where=str(path), params={"index": index}
+            ) from None
     return items
 
 
@@ -99,7 +118,7 @@ def _asset_of(path: Path, items: Iterable[dict[str, Any]], asset_uid: str | None
         return asset_uid
     found = {str(i["_xform_id_string"]) for i in items if i.get("_xform_id_string")}
     if len(found) != 1:
-        raise HtsdError("IMP005", where=str(path))
+        raise HtsdError(ImportCode.UNKNOWN_ASSET, where=str(path))
     return found.pop()
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy.engine import Engine
 
 from warehouse.load import LoadResult, load_asset
-from warehouse.messages import WarehouseError
+from warehouse.messages import WarehouseCode, WarehouseError
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def load_typed(
         try:
             results[uid] = load_asset(engine, server, uid, run_id, form_name=names.get(uid))
         except WarehouseError as error:
-            if error.code != "WH001":
+            if error.code != WarehouseCode.NO_CONTENT:
                 raise
             log.info("asset %s: no form content stored; typed tables wait for sync", uid)
             results[uid] = None

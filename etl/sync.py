@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
-from etl.kobo.errors import KoboError
+from etl.kobo.errors import KoboCode, KoboError
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
 from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted
 from warehouse.schema import raw_submission, sync_state
@@ -153,7 +153,9 @@ def sync_asset(
     asset = client.get_asset(asset_uid)
     if not asset.get("has_deployment"):
         raise KoboError(
-            "KOBO409", where=client.server, params={"server": client.server, "asset": asset_uid}
+            KoboCode.NOT_DEPLOYED,
+            where=client.server,
+            params={"server": client.server, "asset": asset_uid},
         )
     with engine.begin() as conn:
         save_asset(conn, client.server, asset, run_id)
@@ -223,7 +225,7 @@ def _fetch_versions(engine: Engine, client: KoboClient, asset_uid: str, run_id: 
         try:
             version = client.get_version(asset_uid, version_uid)
         except KoboError as error:
-            if error.code != "KOBO404":
+            if error.code != KoboCode.NOT_FOUND:
                 raise
             log.warning("asset %s: version %s is gone from the server", asset_uid, version_uid)
             continue

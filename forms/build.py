@@ -20,7 +20,7 @@ from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert as pyxform_convert
 
 from forms.definitions import FORM_IDS, FORMS
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR, Reference
 from forms.rubric import Rubric
 from forms.rubric_load import CRITERIA_DIR, load_rubrics
@@ -54,7 +54,7 @@ def _check_rubric_fields(form_id: str, rubric: Rubric, xlsform: XLSFormData) -> 
         needed = {item.field} | (item.derive.fields() if item.derive else set())
         for name in sorted(needed - names):
             raise FormsError(
-                "FRM033",
+                FormsCode.UNKNOWN_FIELD,
                 f"{rubric.path or rubric.id}: item {item.id} (form {form_id})",
                 {"field": name},
             )
@@ -75,9 +75,13 @@ def compile_xlsform(
             xlsx, warnings=warnings, validate=validate, pretty_print=True, file_type=".xlsx"
         )
     except (ODKValidateError, OSError) as exc:
-        raise FormsError("FRM032", f"form {form_id}", {"detail": str(exc).strip()}) from exc
+        raise FormsError(
+            FormsCode.ODK_VALIDATE_FAILED, f"form {form_id}", {"detail": str(exc).strip()}
+        ) from exc
     except PyXFormError as exc:
-        raise FormsError("FRM031", f"form {form_id}", {"detail": str(exc).strip()}) from exc
+        raise FormsError(
+            FormsCode.PYXFORM_FAILED, f"form {form_id}", {"detail": str(exc).strip()}
+        ) from exc
     for warning in warnings:
         log.warning("%s: %s", form_id, warning)
     return xlsx, result.xform, tuple(warnings)
@@ -95,7 +99,9 @@ def convert(
     spec = FORMS.get(form_id)
     if spec is None:
         raise FormsError(
-            "FRM030", "htsd forms build", {"form": form_id, "allowed": ", ".join(FORM_IDS)}
+            FormsCode.UNKNOWN_FORM,
+            "htsd forms build",
+            {"form": form_id, "allowed": ", ".join(FORM_IDS)},
         )
     rubric = None
     if spec.rubric_id is not None:

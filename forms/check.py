@@ -1,7 +1,8 @@
 """`htsd forms check`: every problem in the rubrics, the reference data and the forms.
 
 Problems are collected, not raised one at a time, so a data manager sees them all: each is a
-coded `FormsError` naming the file, the item and the fix (see forms/messages.py). Checked:
+`Finding` made from a coded `FormsError`, naming the file, the item and the fix (see
+forms/messages.py). Checked:
 1. each rubric file (points add up, no duplicate ids, known answer types, both languages on
    every text and class label, every number marked verified or provisional, thresholds);
 2. the reference files (unit counts per era, crosswalk, remote classes, villages);
@@ -12,13 +13,14 @@ coded `FormsError` naming the file, the item and the fix (see forms/messages.py)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from forms.build import convert
 from forms.definitions import FORM_IDS
-from forms.messages import FormsError
+from forms.findings import Finding
+from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR, Reference, check_reference
 from forms.rubric import Rubric
 from forms.rubric_load import CRITERIA_DIR, RUBRIC_IDS, display_path, read_rubric
@@ -51,11 +53,14 @@ class CheckReport:
     """What was checked and every problem found."""
 
     checked: list[str] = field(default_factory=list)
-    problems: list[FormsError] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def add(self, errors: Iterable[FormsError]) -> None:
+        self.problems.extend(Finding.from_error(error) for error in errors)
 
 
 def check_xlsform(form: XLSFormData, file: str) -> list[FormsError]:
@@ -72,26 +77,34 @@ def check_xlsform(form: XLSFormData, file: str) -> list[FormsError]:
                     if not row.get(column(base, lang)):
                         found.append(
                             FormsError(
-                                "FRM041",
+                                FormsCode.TRANSLATION_MISSING,
                                 where,
                                 {"column": base, "language": lang.code, "language_name": lang.name},
                             )
                         )
     for name, count in Counter(r.get("name") for r in form.survey if r.get("name")).items():
         if count > 1:
-            found.append(FormsError("FRM002", f"{file}: survey", {"id": name, "kind": "field"}))
+            found.append(
+                FormsError(FormsCode.DUPLICATE_ID, f"{file}: survey", {"id": name, "kind": "field"})
+            )
     seen: Counter[tuple[str, str]] = Counter()
     for index, row in enumerate(form.choices, start=2):
         key = (row.get("list_name", ""), row.get("name", ""))
         seen[key] += 1
         where = f"{file}: choices row {index} ({key[0]}/{key[1]})"
         if seen[key] == 2:
-            found.append(FormsError("FRM002", where, {"id": key[1], "kind": f"choice of {key[0]}"}))
+            found.append(
+                FormsError(
+                    FormsCode.DUPLICATE_ID, where, {"id": key[1], "kind": f"choice of {key[0]}"}
+                )
+            )
         for lang in LANGUAGES:
             if not row.get(column("label", lang)):
                 found.append(
                     FormsError(
-                        "FRM004", where, {"choice": f"{key[0]}/{key[1]}", "language": lang.code}
+                        FormsCode.CHOICE_LABEL_MISSING,
+                        where,
+                        {"choice": f"{key[0]}/{key[1]}", "language": lang.code},
                     )
                 )
     return found
@@ -104,7 +117,7 @@ def _check_rubrics(criteria_dir: Path, report: CheckReport) -> dict[str, Rubric]
     for path in sorted(paths):
         report.checked.append(display_path(path))
         rubric, problems = read_rubric(path)
-        report.problems.extend(problems)
+        report.add(problems)
         if rubric is not None and not problems:
             rubrics[path.stem] = rubric
     return rubrics
@@ -119,7 +132,7 @@ def check_all(
     report = CheckReport()
     rubrics = _check_rubrics(criteria_dir, report)
     report.checked.append(display_path(reference_dir))
-    report.problems.extend(check_reference(reference_dir))
+    report.add(check_reference(reference_dir))
     if report.ok:
         reference = Reference.load(reference_dir)
         for form_id in FORM_IDS:
@@ -127,15 +140,15 @@ def check_all(
             try:
                 result = convert(form_id, rubrics=rubrics, reference=reference)
             except FormsError as error:
-                report.problems.append(error)
+                report.add([error])
                 continue
-            report.problems.extend(check_xlsform(result.xlsform, f"form {form_id}"))
+            report.add(check_xlsform(result.xlsform, f"form {form_id}"))
     for path in xlsforms:
         report.checked.append(display_path(path))
         try:
             form = read_xlsform(path)
         except FormsError as error:
-            report.problems.append(error)
+            report.add([error])
             continue
-        report.problems.extend(check_xlsform(form, display_path(path)))
+        report.add(check_xlsform(form, display_path(path)))
     return report

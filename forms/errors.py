@@ -1,16 +1,22 @@
 """The exception root shared by every htsd package, and the catalogue of coded messages.
 
 Errors a person must fix carry a stable code, the place (file, key, server...) and the
-parameters of the message. The text itself, in Vietnamese (default) and English, is only
-rendered at the command-line boundary, so library code never formats user text.
+parameters of the message. Each package family declares its codes as one `ErrorCode` enum
+(like pyxform's `ErrorCode`): every member is the stable code string with its text in
+Vietnamese and English, so a code without both texts cannot exist. The text is only rendered
+at the command-line boundary; library code never formats user text.
+
+Whether an error is worth retrying later (from cron) is a property of its type:
+`RemoteError` and its subclasses are, everything else is something a person must fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar, Self
 
-LANGUAGES = ("vi", "en")
+from forms.text import Text
 
 
 @dataclass(frozen=True)
@@ -22,20 +28,38 @@ class Message:
     fix_vi: str = ""
     fix_en: str = ""
 
+    @property
+    def what(self) -> Text:
+        return Text(self.what_vi, self.what_en)
 
-_CATALOGUE: dict[str, Message] = {}
-
-
-def register_messages(entries: dict[str, Message]) -> None:
-    """Add coded messages to the catalogue (each package registers its own)."""
-    for code, message in entries.items():
-        if code in _CATALOGUE and _CATALOGUE[code] != message:
-            raise ValueError(f"message code {code} registered twice with different text")
-        _CATALOGUE[code] = message
+    @property
+    def fix(self) -> Text:
+        return Text(self.fix_vi, self.fix_en)
 
 
-def message_for(code: str) -> Message | None:
-    return _CATALOGUE.get(code)
+class ErrorCode(StrEnum):
+    """Base of each family's codes: a member is its stable code string and its `Message`.
+
+    Declare members as `NAME = "CODE001", Message(...)`; the member equals "CODE001"."""
+
+    message: Message
+
+    def __new__(cls, code: str, message: Message) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.message = message
+        return member
+
+
+def all_codes() -> list[ErrorCode]:
+    """Every code of every family imported so far (families subclass ErrorCode)."""
+    found: list[ErrorCode] = []
+    pending: list[type[ErrorCode]] = list(ErrorCode.__subclasses__())
+    while pending:
+        family = pending.pop()
+        pending.extend(family.__subclasses__())
+        found.extend(family)
+    return found
 
 
 class _SafeDict(dict[str, Any]):
@@ -47,31 +71,38 @@ class _SafeDict(dict[str, Any]):
 class HtsdError(Exception):
     """Root of every error meant for a person: a code, a place and message parameters."""
 
-    code: str
+    code: ErrorCode
     where: str = ""
     params: dict[str, Any] = field(default_factory=dict)
 
+    retryable: ClassVar[bool] = False
+
     def __post_init__(self) -> None:
+        if not isinstance(self.code, ErrorCode):
+            raise TypeError(f"HtsdError needs an ErrorCode member, not {self.code!r}")
         super().__init__(self.render("en"))
+
+    def text(self) -> Text:
+        """`what — fix` in both languages, without the code and place."""
+        values = _SafeDict(self.params)
+        message = self.code.message
+        parts = []
+        for lang in ("vi", "en"):
+            what = message.what.get(lang).format_map(values)
+            fix = message.fix.get(lang).format_map(values)
+            parts.append(f"{what} — {fix}" if fix else what)
+        return Text(parts[0], parts[1])
 
     def render(self, lang: str = "vi") -> str:
         """One line: `[CODE] where: what — fix`."""
-        message = message_for(self.code)
-        values = _SafeDict(self.params)
-        if message is None:
-            what = ", ".join(f"{k}={v}" for k, v in self.params.items()) or self.code
-            fix = ""
-        elif lang == "en":
-            what = message.what_en.format_map(values)
-            fix = message.fix_en.format_map(values)
-        else:
-            what = message.what_vi.format_map(values)
-            fix = message.fix_vi.format_map(values)
         place = f" {self.where}:" if self.where else ""
-        text = f"[{self.code}]{place} {what}"
-        if fix:
-            text += f" — {fix}"
-        return text
+        return f"[{self.code}]{place} {self.text().get(lang)}"
 
     def __str__(self) -> str:
         return self.render("en")
+
+
+class RemoteError(HtsdError):
+    """A server or the network failed after retries: safe to run the command again later."""
+
+    retryable: ClassVar[bool] = True

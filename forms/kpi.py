@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import Any
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.schema import SELECT_TYPES, form_languages
 from forms.xlsform import TRANSLATED, XLSFormData, read_xlsform
 
@@ -61,7 +61,7 @@ def kpi_content_to_xlsform(content: Mapping[str, Any]) -> XLSFormData:
     """KPI asset content → XLSForm rows (FormsError FRM042 when it is not KPI content)."""
     survey = content.get("survey")
     if not isinstance(survey, list):
-        raise FormsError("FRM042", "content", {"detail": "no 'survey' list"})
+        raise FormsError(FormsCode.BAD_KPI_CONTENT, "content", {"detail": "no 'survey' list"})
     translations = list(content.get("translations") or [None])
     translated = set(content.get("translated") or [])
     choices = content.get("choices") or []
@@ -69,7 +69,9 @@ def kpi_content_to_xlsform(content: Mapping[str, Any]) -> XLSFormData:
     if isinstance(settings, list):
         settings = settings[0] if settings else {}
     if not isinstance(settings, Mapping) or not isinstance(choices, list):
-        raise FormsError("FRM042", "content", {"detail": "'settings' or 'choices' malformed"})
+        raise FormsError(
+            FormsCode.BAD_KPI_CONTENT, "content", {"detail": "'settings' or 'choices' malformed"}
+        )
     return XLSFormData(
         survey=tuple(
             _row_from_kpi(r, translations, translated) for r in survey if isinstance(r, Mapping)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.rubric_load import display_path
 from forms.text import Text
 
@@ -204,7 +204,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
             missing = [c for c in columns if c not in (reader.fieldnames or [])]
             if missing:
                 raise FormsError(
-                    "FRM023",
+                    FormsCode.REFERENCE_UNREADABLE,
                     display_path(path),
                     {
                         "detail": "missing column(s) " + ", ".join(missing),
@@ -214,7 +214,9 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
             return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise FormsError(
-            "FRM023", display_path(path), {"detail": str(exc), "columns": ", ".join(columns)}
+            FormsCode.REFERENCE_UNREADABLE,
+            display_path(path),
+            {"detail": str(exc), "columns": ", ".join(columns)},
         ) from exc
 
 
@@ -322,7 +324,7 @@ class Reference:
             if actual != era.expected_units:
                 found.append(
                     FormsError(
-                        "FRM020",
+                        FormsCode.UNIT_COUNT,
                         display_path(self.directory / files[era.id]),
                         {"era": era.period, "actual": actual, "expected": era.expected_units},
                     )
@@ -331,13 +333,17 @@ class Reference:
         era2 = {u.code for u in self.units[2]}
         crosswalk_file = display_path(self.directory / CROSSWALK)
         for code in sorted(era2 - set(self.crosswalk)):
-            found.append(FormsError("FRM021", crosswalk_file, {"code": code, "era": "crosswalk"}))
+            found.append(
+                FormsError(
+                    FormsCode.UNKNOWN_UNIT, crosswalk_file, {"code": code, "era": "crosswalk"}
+                )
+            )
         remote_file = display_path(self.directory / REMOTE)
         for unit in self.units[2]:
             if unit.remote_class not in REMOTE_CLASSES:
                 found.append(
                     FormsError(
-                        "FRM022",
+                        FormsCode.BAD_VALUE,
                         f"{remote_file}: {unit.code}",
                         {
                             "value": unit.remote_class or "",
@@ -358,7 +364,7 @@ class Reference:
             if not _VILLAGE_CODE.match(village.code):
                 found.append(
                     FormsError(
-                        "FRM022",
+                        FormsCode.BAD_VALUE,
                         where,
                         {
                             "value": village.code,
@@ -368,17 +374,25 @@ class Reference:
                     )
                 )
             elif village.code in seen or village.code == "other":
-                found.append(FormsError("FRM002", where, {"id": village.code, "kind": "village"}))
+                found.append(
+                    FormsError(
+                        FormsCode.DUPLICATE_ID, where, {"id": village.code, "kind": "village"}
+                    )
+                )
             seen.add(village.code)
             if not village.name:
                 for lang in ("vi", "en"):
                     found.append(
-                        FormsError("FRM004", where, {"choice": village.code, "language": lang})
+                        FormsError(
+                            FormsCode.CHOICE_LABEL_MISSING,
+                            where,
+                            {"choice": village.code, "language": lang},
+                        )
                     )
             if village.commune_code not in era2:
                 found.append(
                     FormsError(
-                        "FRM021",
+                        FormsCode.UNKNOWN_UNIT,
                         where,
                         {"code": village.commune_code, "era": "2020-02-01..2025-06-30"},
                     )
@@ -386,7 +400,7 @@ class Reference:
             if village.commune_code_until_2020 not in era1:
                 found.append(
                     FormsError(
-                        "FRM021",
+                        FormsCode.UNKNOWN_UNIT,
                         where,
                         {"code": village.commune_code_until_2020, "era": "..2020-01-31"},
                     )

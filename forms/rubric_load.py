@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.rubric import (
     ANSWER_LEVELS,
     ANSWER_TYPES,
@@ -54,7 +54,7 @@ class _Reader:
         self.file = file
         self.problems: list[FormsError] = []
 
-    def problem(self, code: str, item: str, **params: Any) -> None:
+    def problem(self, code: FormsCode, item: str, **params: Any) -> None:
         where = f"{self.file}: {item}" if item else self.file
         self.problems.append(FormsError(code, where, params))
 
@@ -62,7 +62,7 @@ class _Reader:
     def mapping(self, data: Any, key: str, item: str) -> Mapping[str, Any]:
         value = data.get(key) if isinstance(data, Mapping) else None
         if not isinstance(value, Mapping):
-            self.problem("FRM007", item, detail=f"'{key}' must be a mapping")
+            self.problem(FormsCode.RUBRIC_UNREADABLE, item, detail=f"'{key}' must be a mapping")
             return {}
         return value
 
@@ -71,25 +71,36 @@ class _Reader:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            self.problem("FRM007", item, detail=f"'{key}' must be a non-empty text")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE, item, detail=f"'{key}' must be a non-empty text"
+            )
             return ""
         return value.strip()
 
     def points(self, data: Mapping[str, Any], key: str, item: str) -> float:
         value = data.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            self.problem("FRM007", item, detail=f"'{key}' must be a number ≥ 0")
+            self.problem(FormsCode.RUBRIC_UNREADABLE, item, detail=f"'{key}' must be a number ≥ 0")
             return 0.0
         return float(value)
 
-    def text(self, data: Mapping[str, Any], key: str, item: str, *, code: str = "FRM005") -> Text:
+    def text(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        item: str,
+        *,
+        code: FormsCode = FormsCode.TEXT_MISSING,
+    ) -> Text:
         text = Text.parse(data.get(key))
         if text is None:
-            self.problem("FRM007", item, detail=f"'{key}' must be {{vi: ..., en: ...}}")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE, item, detail=f"'{key}' must be {{vi: ..., en: ...}}"
+            )
             return Text("", "")
         for lang, value in (("vi", text.vi), ("en", text.en)):
             if not value:
-                if code == "FRM004":
+                if code == FormsCode.CHOICE_LABEL_MISSING:
                     self.problem(code, item, choice=item, language=lang)
                 else:
                     self.problem(code, item, what=f"{item} ({key})", language=lang)
@@ -103,7 +114,7 @@ class _Reader:
             if isinstance(note, str) and note.strip()
         ]
         if len(marks) != 1 or (verified is not None and provisional is not None):
-            self.problem("FRM006", item, what=item)
+            self.problem(FormsCode.STATUS_UNMARKED, item, what=item)
             return Mark("provisional", "")
         return marks[0]
 
@@ -114,12 +125,14 @@ class _Reader:
     # -- rules ------------------------------------------------------------------------
     def condition(self, data: Any, item: str) -> Condition | None:
         if not isinstance(data, Mapping) or not isinstance(data.get("field"), str):
-            self.problem("FRM009", item, detail="a condition needs 'field' and one operator")
+            self.problem(
+                FormsCode.BAD_DERIVATION, item, detail="a condition needs 'field' and one operator"
+            )
             return None
         ops = [op for op in OPS if op in data]
         if len(ops) != 1 or set(data) - {"field", *OPS}:
             self.problem(
-                "FRM009",
+                FormsCode.BAD_DERIVATION,
                 item,
                 detail=f"condition on {data.get('field')}: use one of " + ", ".join(OPS),
             )
@@ -136,31 +149,43 @@ class _Reader:
             for v in values
         )
         if not values or not ok or (op == "between" and len(values) != 2):
-            self.problem("FRM009", item, detail=f"condition {op} on {data['field']}: bad values")
+            self.problem(
+                FormsCode.BAD_DERIVATION,
+                item,
+                detail=f"condition {op} on {data['field']}: bad values",
+            )
             return None
         return Condition(data["field"], op, values)
 
     def conditions(self, data: Mapping[str, Any], key: str, item: str) -> tuple[Condition, ...]:
         raw = data.get(key, [])
         if not isinstance(raw, list):
-            self.problem("FRM009", item, detail=f"'{key}' must be a list of conditions")
+            self.problem(
+                FormsCode.BAD_DERIVATION, item, detail=f"'{key}' must be a list of conditions"
+            )
             return ()
         found = [self.condition(entry, item) for entry in raw]
         return tuple(c for c in found if c is not None)
 
     def value_source(self, data: Any, item: str) -> ValueSource | None:
         if not isinstance(data, Mapping):
-            self.problem("FRM009", item, detail="'value' must be a mapping")
+            self.problem(FormsCode.BAD_DERIVATION, item, detail="'value' must be a mapping")
             return None
         kinds = [k for k in VALUE_KINDS if k in data]
         if len(kinds) != 1:
-            self.problem("FRM009", item, detail="'value' needs one of " + ", ".join(VALUE_KINDS))
+            self.problem(
+                FormsCode.BAD_DERIVATION,
+                item,
+                detail="'value' needs one of " + ", ".join(VALUE_KINDS),
+            )
             return None
         kind, raw = kinds[0], data[kinds[0]]
         if kind == "ratio":
             parts = [self.value_source(p, item) for p in raw] if isinstance(raw, list) else []
             if len(parts) != 2 or None in parts:
-                self.problem("FRM009", item, detail="'ratio' needs two values [a, b]")
+                self.problem(
+                    FormsCode.BAD_DERIVATION, item, detail="'ratio' needs two values [a, b]"
+                )
                 return None
             return ValueSource("ratio", parts=tuple(p for p in parts if p is not None))
         repeat = data.get("in", "")
@@ -170,7 +195,7 @@ class _Reader:
             or (kind == "sum" and not repeat)
         ):
             self.problem(
-                "FRM009",
+                FormsCode.BAD_DERIVATION,
                 item,
                 detail=f"'{kind}' needs a field name"
                 + (" and 'in: <repeat>'" if kind == "sum" else ""),
@@ -182,7 +207,9 @@ class _Reader:
         if not isinstance(data, Mapping) or data.get("rule") not in RULES:
             rule = data.get("rule") if isinstance(data, Mapping) else None
             self.problem(
-                "FRM009", item, detail=f"unknown rule '{rule}' (use " + ", ".join(RULES) + ")"
+                FormsCode.BAD_DERIVATION,
+                item,
+                detail=f"unknown rule '{rule}' (use " + ", ".join(RULES) + ")",
             )
             return None, None
         mark = self.mark(data, f"{item} derive")
@@ -192,7 +219,7 @@ class _Reader:
             share = data.get("partly_share")
             if not isinstance(repeat, str) or (share is not None and not isinstance(share, float)):
                 self.problem(
-                    "FRM009",
+                    FormsCode.BAD_DERIVATION,
                     item,
                     detail="all_members needs 'repeat' (and a decimal 'partly_share' if any)",
                 )
@@ -211,7 +238,7 @@ class _Reader:
                 partly is not None and (not isinstance(partly, int | float) or partly > fully)
             ):
                 self.problem(
-                    "FRM009",
+                    FormsCode.BAD_DERIVATION,
                     item,
                     detail="threshold needs 'fully_at' (and a lower 'partly_at' if any)",
                 )
@@ -226,30 +253,48 @@ class _Reader:
             ), mark
         conditions = self.conditions(data, "all", item)
         if not conditions:
-            self.problem("FRM009", item, detail="conditions needs a non-empty 'all' list")
+            self.problem(
+                FormsCode.BAD_DERIVATION, item, detail="conditions needs a non-empty 'all' list"
+            )
             return None, mark
         return Derivation(rule, conditions=conditions), mark
 
     # -- structure --------------------------------------------------------------------
     def item(self, data: Any, group_id: str, index: int) -> Item | None:
         if not isinstance(data, Mapping):
-            self.problem("FRM007", f"group {group_id} item {index + 1}", detail="not a mapping")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                f"group {group_id} item {index + 1}",
+                detail="not a mapping",
+            )
             return None
         item_id = str(data.get("id", "")).strip()
         label = f"item {item_id or index + 1}"
         if not _ID.match(item_id):
-            self.problem("FRM007", label, detail="'id' must be lower-case letters, digits, _")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                label,
+                detail="'id' must be lower-case letters, digits, _",
+            )
         field = str(data.get("field") or f"c{item_id}")
         if not _FIELD.match(field):
-            self.problem("FRM007", label, detail=f"'field' {field} is not a valid field name")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                label,
+                detail=f"'field' {field} is not a valid field name",
+            )
         answer = str(data.get("answer", ""))
         if answer not in ANSWER_TYPES:
-            self.problem("FRM003", label, answer=answer, allowed=", ".join(ANSWER_TYPES))
+            self.problem(
+                FormsCode.UNKNOWN_ANSWER_TYPE, label, answer=answer, allowed=", ".join(ANSWER_TYPES)
+            )
         derive, derive_mark = None, None
         if answer == "derived":
             derive, derive_mark = self.derivation(data.get("derive"), label)
         elif "derive" in data:
-            self.problem("FRM009", label, detail="'derive' is only for answer: derived")
+            self.problem(
+                FormsCode.BAD_DERIVATION, label, detail="'derive' is only for answer: derived"
+            )
         return Item(
             id=item_id,
             field=field,
@@ -264,15 +309,21 @@ class _Reader:
 
     def group(self, data: Any, index: int) -> Group | None:
         if not isinstance(data, Mapping):
-            self.problem("FRM007", f"group {index + 1}", detail="not a mapping")
+            self.problem(FormsCode.RUBRIC_UNREADABLE, f"group {index + 1}", detail="not a mapping")
             return None
         group_id = str(data.get("id", "")).strip()
         label = f"group {group_id or index + 1}"
         if not _ID.match(group_id):
-            self.problem("FRM007", label, detail="'id' must be lower-case letters, digits, _")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                label,
+                detail="'id' must be lower-case letters, digits, _",
+            )
         raw_items = data.get("items")
         if not isinstance(raw_items, list) or not raw_items:
-            self.problem("FRM007", label, detail="'items' must be a non-empty list")
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE, label, detail="'items' must be a non-empty list"
+            )
             raw_items = []
         items = [self.item(entry, group_id, i) for i, entry in enumerate(raw_items)]
         min_points = None
@@ -289,7 +340,7 @@ class _Reader:
         actual = sum(i.max_points for i in group.items)
         if abs(actual - group.max_points) > 1e-9:
             self.problem(
-                "FRM001",
+                FormsCode.POINTS_MISMATCH,
                 label,
                 what_vi=f"các chỉ tiêu của nhóm {group_id}",
                 what_en=f"the items of group {group_id}",
@@ -304,20 +355,27 @@ class _Reader:
         for name, entry in raw.items():
             if name not in ANSWER_LEVELS:
                 self.problem(
-                    "FRM003", f"scale {name}", answer=name, allowed=", ".join(ANSWER_LEVELS)
+                    FormsCode.UNKNOWN_ANSWER_TYPE,
+                    f"scale {name}",
+                    answer=name,
+                    allowed=", ".join(ANSWER_LEVELS),
                 )
                 continue
             entry = entry if isinstance(entry, Mapping) else {}
             fraction = self.points(entry, "fraction", f"scale {name}")
             if fraction > 1:
-                self.problem("FRM008", f"scale {name}", detail="a fraction is between 0 and 1")
+                self.problem(
+                    FormsCode.BAD_THRESHOLD, f"scale {name}", detail="a fraction is between 0 and 1"
+                )
             levels[name] = ScaleLevel(name, fraction, self.mark(entry, f"scale {name}"))
         return levels
 
     def rubric_class(self, data: Any, label: str, *, fail: bool = False) -> RubricClass:
         entry = data if isinstance(data, Mapping) else {}
         class_id = self.string(entry, "id", label)
-        text = self.text(entry, "label", f"{label} {class_id}".strip(), code="FRM004")
+        text = self.text(
+            entry, "label", f"{label} {class_id}".strip(), code=FormsCode.CHOICE_LABEL_MISSING
+        )
         if fail:
             return RubricClass(class_id, text, 0.0)
         return RubricClass(
@@ -341,7 +399,7 @@ def _check_whole(reader: _Reader, rubric: Rubric) -> None:
     actual = sum(g.max_points for g in rubric.groups)
     if abs(actual - rubric.total.points) > 1e-9:
         reader.problem(
-            "FRM001",
+            FormsCode.POINTS_MISMATCH,
             "total",
             what_vi="các nhóm",
             what_en="the groups",
@@ -355,23 +413,29 @@ def _check_whole(reader: _Reader, rubric: Rubric) -> None:
         ("class", [c.id for c in (*rubric.classes, rubric.fail_class)]),
     ):
         for dup in _duplicates(values):
-            reader.problem("FRM002", f"{kind} {dup}", id=dup, kind=kind)
+            reader.problem(FormsCode.DUPLICATE_ID, f"{kind} {dup}", id=dup, kind=kind)
     for item in rubric.items:
         lacking = [a for a in item.answers if a not in rubric.scale]
         if item.answer in ANSWER_TYPES and lacking:
             reader.problem(
-                "FRM008",
+                FormsCode.BAD_THRESHOLD,
                 f"item {item.id}",
                 detail=f"the scale has no fraction for {', '.join(lacking)}",
             )
     if rubric.pass_mark.points > rubric.total.points:
-        reader.problem("FRM008", "pass_mark", detail="the pass mark is above the total")
+        reader.problem(
+            FormsCode.BAD_THRESHOLD, "pass_mark", detail="the pass mark is above the total"
+        )
     minima = [c.min_points for c in rubric.classes]
     if minima != sorted(minima, reverse=True) or len(set(minima)) != len(minima):
-        reader.problem("FRM008", "classes", detail="classes must be in strictly descending order")
+        reader.problem(
+            FormsCode.BAD_THRESHOLD,
+            "classes",
+            detail="classes must be in strictly descending order",
+        )
     if minima and (minima[0] > rubric.total.points or minima[-1] != rubric.pass_mark.points):
         reader.problem(
-            "FRM008",
+            FormsCode.BAD_THRESHOLD,
             "classes",
             detail="the lowest class must start at the pass mark, none above the total",
         )
@@ -383,26 +447,32 @@ def parse_rubric(
     """Turn parsed YAML into a Rubric; returns it (None if unusable) and all problems found."""
     reader = _Reader(file)
     if not isinstance(data, Mapping):
-        reader.problem("FRM007", "", detail="the file must hold a YAML mapping")
+        reader.problem(FormsCode.RUBRIC_UNREADABLE, "", detail="the file must hold a YAML mapping")
         return None, reader.problems
     rubric_id = reader.string(data, "id", "id")
     if expected_id is not None and rubric_id and rubric_id != expected_id:
-        reader.problem("FRM010", "id", id=rubric_id, file=expected_id)
+        reader.problem(FormsCode.RUBRIC_ID_MISMATCH, "id", id=rubric_id, file=expected_id)
     kind = reader.string(data, "kind", "kind")
     if kind and kind not in KINDS:
-        reader.problem("FRM007", "kind", detail=f"'kind' must be one of {', '.join(KINDS)}")
+        reader.problem(
+            FormsCode.RUBRIC_UNREADABLE, "kind", detail=f"'kind' must be one of {', '.join(KINDS)}"
+        )
     sources = data.get("sources")
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-        reader.problem("FRM007", "sources", detail="'sources' must be a list of texts")
+        reader.problem(
+            FormsCode.RUBRIC_UNREADABLE, "sources", detail="'sources' must be a list of texts"
+        )
         sources = []
     raw_groups = data.get("groups")
     if not isinstance(raw_groups, list) or not raw_groups:
-        reader.problem("FRM007", "groups", detail="'groups' must be a non-empty list")
+        reader.problem(
+            FormsCode.RUBRIC_UNREADABLE, "groups", detail="'groups' must be a non-empty list"
+        )
         raw_groups = []
     groups = [reader.group(entry, i) for i, entry in enumerate(raw_groups)]
     raw_classes = data.get("classes")
     if not isinstance(raw_classes, list):
-        reader.problem("FRM007", "classes", detail="'classes' must be a list")
+        reader.problem(FormsCode.RUBRIC_UNREADABLE, "classes", detail="'classes' must be a list")
         raw_classes = []
     rubric = Rubric(
         id=rubric_id,
@@ -429,10 +499,10 @@ def read_rubric(path: Path) -> tuple[Rubric | None, list[FormsError]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, [FormsError("FRM011", file, {"id": path.stem})]
+        return None, [FormsError(FormsCode.RUBRIC_MISSING, file, {"id": path.stem})]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         detail = str(exc).replace("\n", " ")
-        return None, [FormsError("FRM007", file, {"detail": detail})]
+        return None, [FormsError(FormsCode.RUBRIC_UNREADABLE, file, {"detail": detail})]
     return parse_rubric(data, file, expected_id=path.stem)
 
 

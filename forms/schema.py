@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.text import Language, language_code
 from forms.xlsform import TRANSLATED, XLSFormData, read_xlsform
 
@@ -192,7 +192,9 @@ class FormSchema:
                 continue
             if kind in ("end_group", "end_repeat"):
                 if not stack or stack[-1].repeat != (kind == "end_repeat"):
-                    raise FormsError("FRM043", f"survey row {index}", {"detail": kind})
+                    raise FormsError(
+                        FormsCode.UNBALANCED_GROUP, f"survey row {index}", {"detail": kind}
+                    )
                 stack.pop()
                 continue
             name = row.get("name", "")
@@ -237,7 +239,9 @@ class FormSchema:
                 )
             )
         if stack:
-            raise FormsError("FRM043", "survey", {"detail": f"{stack[-1].path} (not closed)"})
+            raise FormsError(
+                FormsCode.UNBALANCED_GROUP, "survey", {"detail": f"{stack[-1].path} (not closed)"}
+            )
         choices: dict[str, list[Choice]] = {}
         base = {"list_name", "name"}
         for row in form.choices:

@@ -20,7 +20,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.text import LANGUAGES, column
 
 TRANSLATED = ("label", "hint", "constraint_message", "required_message", "media::image")
@@ -164,10 +164,10 @@ def read_xlsform(source: str | PathLike[str] | bytes) -> XLSFormData:
         stream: Any = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise FormsError("FRM040", where, {"detail": str(exc)}) from exc
+        raise FormsError(FormsCode.XLSFORM_UNREADABLE, where, {"detail": str(exc)}) from exc
     try:
         if "survey" not in workbook.sheetnames:
-            raise FormsError("FRM040", where, {"detail": "no 'survey' sheet"})
+            raise FormsError(FormsCode.XLSFORM_UNREADABLE, where, {"detail": "no 'survey' sheet"})
         settings = _rows(workbook, "settings")
         return XLSFormData(
             survey=tuple(_rows(workbook, "survey")),

@@ -10,30 +10,39 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from forms.errors import HtsdError, Message, register_messages
+from forms.errors import ErrorCode, HtsdError, Message
 
-register_messages(
-    {
-        "DB001": Message(
+
+class DbCode(ErrorCode):
+    """Codes of the warehouse connection."""
+
+    BAD_URL = (
+        "DB001",
+        Message(
             "địa chỉ kho dữ liệu không hợp lệ: {detail}",
             "the warehouse URL is invalid: {detail}",
             "dùng dạng sqlite:///htsd.sqlite hoặc postgresql://user@host:5432/db",
             "use the form sqlite:///htsd.sqlite or postgresql://user@host:5432/db",
         ),
-        "DB002": Message(
+    )
+    UNREACHABLE = (
+        "DB002",
+        Message(
             "không kết nối được kho dữ liệu: {detail}",
             "cannot connect to the warehouse: {detail}",
             "kiểm tra máy chủ cơ sở dữ liệu đang chạy và HTSD_DATABASE_URL",
             "check that the database server is running and HTSD_DATABASE_URL is right",
         ),
-        "DB003": Message(
+    )
+    UNSUPPORTED = (
+        "DB003",
+        Message(
             "loại cơ sở dữ liệu '{dialect}' không được hỗ trợ",
             "database kind '{dialect}' is not supported",
             "dùng sqlite hoặc postgresql",
             "use sqlite or postgresql",
         ),
-    }
-)
+    )
 
 
 def redact_url(url: str) -> str:
@@ -63,7 +72,9 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise HtsdError("DB001", where=redact_url(url), params={"detail": str(exc)}) from None
+        raise HtsdError(
+            DbCode.BAD_URL, where=redact_url(url), params={"detail": str(exc)}
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         engine = sa.create_engine(parsed)
@@ -74,7 +85,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if backend == "postgresql":
         return sa.create_engine(parsed, pool_pre_ping=True)
-    raise HtsdError("DB003", where=redact_url(url), params={"dialect": backend})
+    raise HtsdError(DbCode.UNSUPPORTED, where=redact_url(url), params={"dialect": backend})
 
 
 def check_connection(engine: Engine) -> None:
@@ -84,7 +95,7 @@ def check_connection(engine: Engine) -> None:
     except OperationalError as exc:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise HtsdError(
-            "DB002",
+            DbCode.UNREACHABLE,
             where=redact_url(engine.url.render_as_string(hide_password=True)),
             params={"detail": detail},
         ) from None

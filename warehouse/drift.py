@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from forms.schema import Field, FormSchema
 from warehouse.catalog import other_table_names, read_layout
 from warehouse.layout import Layout, plan_layout
-from warehouse.messages import WarehouseError
+from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.versions import form_versions
 
 ORDER = ("renamed", "added", "removed", "retyped")
@@ -174,11 +174,11 @@ def asset_drift(
     versions = form_versions(engine, server, asset_uid)
     uids = [v.uid for v in versions]
     if not uids:
-        raise WarehouseError("WH002", where=asset_uid, params={"asset": asset_uid})
+        raise WarehouseError(WarehouseCode.NO_DATA, where=asset_uid, params={"asset": asset_uid})
     for wanted in (from_version, to_version):
         if wanted is not None and wanted not in uids:
             raise WarehouseError(
-                "WH003",
+                WarehouseCode.UNKNOWN_VERSION,
                 where=asset_uid,
                 params={"version": wanted, "asset": asset_uid, "known": ", ".join(uids) or "-"},
             )
@@ -189,7 +189,9 @@ def asset_drift(
         from_version = uids[position - 1] if position > 0 else None
     if from_version is None or to_version is None:
         raise WarehouseError(
-            "WH004", where=asset_uid, params={"asset": asset_uid, "count": len(uids)}
+            WarehouseCode.ONE_VERSION,
+            where=asset_uid,
+            params={"asset": asset_uid, "count": len(uids)},
         )
     with engine.connect() as conn:
         stored = read_layout(conn, server, asset_uid)

@@ -44,7 +44,7 @@ from warehouse.catalog import (
 )
 from warehouse.flatten import RULES, Finding, Flattener
 from warehouse.layout import Layout, default_prefix, plan_layout
-from warehouse.messages import WarehouseError
+from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.schema import metadata as core_metadata
 from warehouse.schema import raw_submission
 from warehouse.typed import RowBuilder, SubmissionState, drop_tables, ensure_tables, sa_table
@@ -282,7 +282,7 @@ def load_asset(
     started = time.monotonic()
     versions = form_versions(engine, server, asset_uid)
     if not versions:
-        raise WarehouseError("WH001", where=asset_uid, params={"asset": asset_uid})
+        raise WarehouseError(WarehouseCode.NO_CONTENT, where=asset_uid, params={"asset": asset_uid})
     layout, new_versions, added = prepare_tables(
         engine, server, asset_uid, versions, run_id, form_name=form_name, prefix=prefix
     )
@@ -355,7 +355,7 @@ def rebuild(
         if (server is None or s == server) and (asset_uid is None or uid == asset_uid)
     ]
     if asset_uid is not None and not assets:
-        raise WarehouseError("WH002", where=asset_uid, params={"asset": asset_uid})
+        raise WarehouseError(WarehouseCode.NO_DATA, where=asset_uid, params={"asset": asset_uid})
     results = []
     for s, uid in assets:
         prefix = drop_asset(engine, s, uid)  # the same names again

@@ -6,36 +6,48 @@
 
 from __future__ import annotations
 
-from forms.errors import HtsdError, Message, register_messages
+from forms.errors import ErrorCode, HtsdError, Message
 
-register_messages(
-    {
-        "WH001": Message(
+
+class WarehouseCode(ErrorCode):
+    """Codes of the typed tables."""
+
+    NO_CONTENT = (
+        "WH001",
+        Message(
             "chưa lưu nội dung biểu mẫu nào của dự án {asset}",
             "no form content is stored for asset {asset}",
             "chạy htsd sync --asset {asset} trước",
             "run htsd sync --asset {asset} first",
         ),
-        "WH002": Message(
+    )
+    NO_DATA = (
+        "WH002",
+        Message(
             "kho dữ liệu chưa có gì của dự án {asset}",
             "the warehouse holds nothing for asset {asset}",
             "kiểm tra mã dự án (htsd status liệt kê các dự án), hoặc chạy htsd sync trước",
             "check the asset uid (htsd status lists the assets), or run htsd sync first",
         ),
-        "WH003": Message(
+    )
+    UNKNOWN_VERSION = (
+        "WH003",
+        Message(
             "phiên bản '{version}' của dự án {asset} không có trong kho",
             "version '{version}' of asset {asset} is not in the warehouse",
             "các phiên bản đã lưu: {known}",
             "stored versions: {known}",
         ),
-        "WH004": Message(
+    )
+    ONE_VERSION = (
+        "WH004",
+        Message(
             "dự án {asset} mới có {count} phiên bản được lưu, cần hai để so sánh",
             "asset {asset} has {count} stored version(s); two are needed to compare",
             "chạy htsd sync sau khi có dữ liệu của phiên bản mới, hoặc dùng --from và --to",
             "run htsd sync once the new version has data, or give --from and --to",
         ),
-    }
-)
+    )
 
 
 class WarehouseError(HtsdError):

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from forms.errors import HtsdError
 from warehouse.schema import run_log
 
 
@@ -93,6 +96,33 @@ def finish_run(
                 error=error,
             )
         )
+
+
+@dataclass
+class Run:
+    """A run in progress: its id, and the counts it will be logged with when it ends ok."""
+
+    id: int
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def logged_run(
+    engine: Engine, command: str, arguments: Mapping[str, Any] | None = None
+) -> Iterator[Run]:
+    """A run-log entry around a block: `ok` with `run.counts` when the block ends, `failed`
+    with the error's coded line (or the exception's type, never its text, which may hold a
+    secret) when it raises. Arguments must hold no secrets."""
+    run = Run(start_run(engine, command, arguments))
+    try:
+        yield run
+    except HtsdError as error:
+        finish_run(engine, run.id, "failed", error=error.render("en"))
+        raise
+    except BaseException as error:
+        finish_run(engine, run.id, "failed", error=type(error).__name__)
+        raise
+    finish_run(engine, run.id, "ok", counts=run.counts)
 
 
 def _iso(value: datetime | None) -> str | None:

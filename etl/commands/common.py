@@ -25,7 +25,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_REMOTE = 3
-_REMOTE_CODES = {"KOBO500", "KOBO502"}
 
 
 @dataclass
@@ -74,7 +73,7 @@ def fail(app: App | None, error: HtsdError) -> None:
     lang = app.lang if app else "vi"
     prefix = "Error" if lang == "en" else "Lỗi"
     click.echo(f"{prefix} {error.render(lang)}", err=True)
-    sys.exit(EXIT_REMOTE if error.code in _REMOTE_CODES else EXIT_ERROR)
+    sys.exit(EXIT_REMOTE if error.retryable else EXIT_ERROR)
 
 
 def handle_errors(func: F) -> F:

@@ -14,7 +14,7 @@ from forms.build import DEFAULT_OUT, build_forms, write_results
 from forms.check import check_all
 from forms.definitions import FORM_IDS
 from forms.doc import DEFAULT_DOC, write_doc
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR
 from forms.rubric_load import CRITERIA_DIR, display_path
 
@@ -116,7 +116,9 @@ def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir:
     for problem in report.problems:
         click.echo(problem.render(lang))
     if not report.ok:
-        raise FormsError("FRM000", "htsd forms check", {"count": len(report.problems)})
+        raise FormsError(
+            FormsCode.PROBLEMS_FOUND, "htsd forms check", {"count": len(report.problems)}
+        )
     click.echo(
         ("OK: {n} mục đã kiểm tra" if lang == "vi" else "OK: {n} items checked").format(
             n=len(report.checked)

@@ -21,19 +21,22 @@ from etl.commands.warehouse import load_line
 from etl.kobo.client import KoboClient
 from etl.pipeline import load_typed
 from etl.sync import SyncManifest, sync_asset
-from forms.errors import HtsdError, Message, register_messages
+from forms.errors import ErrorCode, HtsdError, Message
 from warehouse.load import LoadResult
 
-register_messages(
-    {
-        "SYNC001": Message(
+
+class SyncCode(ErrorCode):
+    """Codes of the sync command."""
+
+    NO_ASSET = (
+        "SYNC001",
+        Message(
             "chưa chọn dự án nào để đồng bộ",
             "no project to sync",
             "dùng --asset UID, hoặc khai báo [kobo.assets] trong htsd.toml",
             "pass --asset UID, or list the projects under [kobo.assets] in htsd.toml",
-        )
-    }
-)
+        ),
+    )
 
 
 def summary_line(app: App, m: SyncManifest) -> str:
@@ -146,7 +149,7 @@ def sync_command(
     """
     chosen = list(assets) or list(app.settings.assets.values())
     if not chosen:
-        raise HtsdError("SYNC001", where="--asset")
+        raise HtsdError(SyncCode.NO_ASSET, where="--asset")
     client = KoboClient(app.settings.kobo_url, app.settings.kobo_token)
     run = run_sync(app, client, chosen, sweep=not no_sweep, page_size=page_size)
     if as_json:

@@ -2,7 +2,7 @@
 
 Token auth only (never Basic: it fails under MFA). Retries with exponential backoff on 429
 (honouring `Retry-After`), 502/503/504 and dropped connections. Data is paged by following
-`next`, never assuming one page, with an explicit sort. See ../shared/KOBO-API.md.
+`next`, never assuming one page, with an explicit sort.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.auth import AuthBase
 
-from etl.kobo.errors import KoboError
+from etl.kobo.errors import KoboCode, KoboError, KoboUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class KoboClient:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         if not self.token:
-            raise KoboError("KOBO001", where="KOBOTOOLBOX_TOKEN")
+            raise KoboError(KoboCode.NO_TOKEN, where="KOBOTOOLBOX_TOKEN")
         self.session = requests.Session()
         self.session.auth = TokenAuth(self.token)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -135,16 +135,16 @@ class KoboClient:
                 # however many 429/5xx answers came before it
                 dropped += 1
                 if dropped > min(self.max_retries, 3):
-                    raise KoboError(
-                        "KOBO502",
+                    raise KoboUnavailable(
+                        KoboCode.UNREACHABLE,
                         where=self.server,
                         params={"server": self.server, "detail": type(exc).__name__},
                     ) from None
                 wait = self._backoff(attempt)
                 reason = type(exc).__name__
             if attempt > self.max_retries:
-                raise KoboError(
-                    "KOBO500",
+                raise KoboUnavailable(
+                    KoboCode.SERVER_FAILED,
                     where=self.server,
                     params={
                         "server": self.server,
@@ -187,23 +187,23 @@ class KoboClient:
             try:
                 return json.loads(body)
             except ValueError:
-                raise KoboError("KOBO422", where=self.server, params=params) from None
+                raise KoboError(KoboCode.NOT_JSON, where=self.server, params=params) from None
         detail = _detail(body)
         params["detail"] = detail or f"HTTP {status}"
         if status == 401:
-            raise KoboError("KOBO401", where=self.server, params=params)
+            raise KoboError(KoboCode.TOKEN_REJECTED, where=self.server, params=params)
         if status == 403:
-            raise KoboError("KOBO403", where=self.server, params=params)
+            raise KoboError(KoboCode.FORBIDDEN, where=self.server, params=params)
         if status == 404:
-            raise KoboError("KOBO404", where=self.server, params=params)
+            raise KoboError(KoboCode.NOT_FOUND, where=self.server, params=params)
         if status == 410:
-            raise KoboError("KOBO410", where=self.server, params=params)
+            raise KoboError(KoboCode.API_V1_GONE, where=self.server, params=params)
         if status == 400 and "not been deployed" in detail:
-            raise KoboError("KOBO409", where=self.server, params=params)
+            raise KoboError(KoboCode.NOT_DEPLOYED, where=self.server, params=params)
         if status < 500:
-            raise KoboError("KOBO400", where=self.server, params=params)
+            raise KoboError(KoboCode.BAD_REQUEST, where=self.server, params=params)
         params.update({"status": f"HTTP {status}", "attempts": 1})
-        raise KoboError("KOBO500", where=self.server, params=params)
+        raise KoboUnavailable(KoboCode.SERVER_FAILED, where=self.server, params=params)
 
     # -- endpoints -----------------------------------------------------------------------
 
@@ -297,7 +297,7 @@ class KoboClient:
             body = self.request("GET", url, asset=uid, params=params)
             if not isinstance(body, dict) or "results" not in body:
                 raise KoboError(
-                    "KOBO422",
+                    KoboCode.NOT_JSON,
                     where=self.server,
                     params={"server": self.server, "path": f"/api/v2/assets/{uid}/data/"},
                 )
@@ -317,7 +317,7 @@ VALIDATION_STATUSES = (
 def check_status_uid(status_uid: str) -> None:
     if status_uid not in VALIDATION_STATUSES:
         raise KoboError(
-            "KOBO420",
+            KoboCode.UNKNOWN_STATUS,
             where="validation_status.uid",
             params={"value": status_uid, "allowed": ", ".join(VALIDATION_STATUSES)},
         )

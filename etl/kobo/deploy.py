@@ -17,24 +17,30 @@ from typing import Any
 
 from etl.kobo.client import KoboClient
 from etl.kobo.errors import KoboError
-from forms.errors import Message, register_messages
+from forms.errors import ErrorCode, Message
 
-register_messages(
-    {
-        "DEP001": Message(
+
+class DeployCode(ErrorCode):
+    """Codes of deploying forms to KoboToolbox."""
+
+    IMPORT_FAILED = (
+        "DEP001",
+        Message(
             "nhập biểu mẫu {form} lên máy chủ thất bại: {detail}",
             "importing form {form} failed on the server: {detail}",
             "sửa lỗi trong tệp XLSForm rồi chạy lại htsd forms deploy",
             "fix the XLSForm and run htsd forms deploy again",
         ),
-        "DEP002": Message(
+    )
+    IMPORT_TIMEOUT = (
+        "DEP002",
+        Message(
             "máy chủ chưa xử lý xong việc nhập biểu mẫu {form} sau {seconds} giây",
             "the server did not finish importing form {form} within {seconds} s",
             "thử lại sau",
             "try again later",
         ),
-    }
-)
+    )
 
 
 def content_digest(xform_xml: str) -> str:
@@ -62,10 +68,16 @@ def _wait_for_import(client: KoboClient, form: str, url: str, timeout: float) ->
         if status == "error":
             messages = task.get("messages") or {}
             detail = f"{messages.get('error_type', '')}: {messages.get('error', '')}".strip(": ")
-            raise KoboError("DEP001", where=client.server, params={"form": form, "detail": detail})
+            raise KoboError(
+                DeployCode.IMPORT_FAILED,
+                where=client.server,
+                params={"form": form, "detail": detail},
+            )
         if waited >= timeout:
             raise KoboError(
-                "DEP002", where=client.server, params={"form": form, "seconds": timeout}
+                DeployCode.IMPORT_TIMEOUT,
+                where=client.server,
+                params={"form": form, "seconds": timeout},
             )
         time.sleep(delay)
         waited += delay

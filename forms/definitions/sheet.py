@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from forms.messages import FormsError
+from forms.messages import FormsCode, FormsError
 from forms.text import DEFAULT_LANGUAGE, Text, translated
 from forms.xlsform import XLSFormData
 
@@ -41,7 +41,7 @@ class FormSheet:
     _names: set[str] = field(default_factory=set)
     _lists: set[str] = field(default_factory=set)
 
-    def _fail(self, code: str, **params: str) -> FormsError:
+    def _fail(self, code: FormsCode, **params: str) -> FormsError:
         return FormsError(code, f"form {self.form_id}", dict(params))
 
     def add(
@@ -64,9 +64,11 @@ class FormSheet:
     ) -> None:
         """Add one survey row; names must be unique and constraints need a message."""
         if name in self._names:
-            raise self._fail("FRM034", name=name)
+            raise self._fail(FormsCode.DUPLICATE_FIELD, name=name)
         if (constraint is None) != (message is None):
-            raise self._fail("FRM031", detail=f"{name}: a constraint needs its message")
+            raise self._fail(
+                FormsCode.PYXFORM_FAILED, detail=f"{name}: a constraint needs its message"
+            )
         self._names.add(name)
         row: dict[str, str] = {"type": type_, "name": name}
         row |= translated("label", label)
@@ -89,13 +91,17 @@ class FormSheet:
     def select(self, list_name: str, name: str, label: Text, **options: Any) -> None:
         """A select_one from a list already added with `choice_list`."""
         if list_name not in self._lists:
-            raise self._fail("FRM031", detail=f"{name}: unknown choice list {list_name}")
+            raise self._fail(
+                FormsCode.PYXFORM_FAILED, detail=f"{name}: unknown choice list {list_name}"
+            )
         self.add(f"select_one {list_name}", name, label, **options)
 
     def multiple(self, list_name: str, name: str, label: Text, **options: Any) -> None:
         """A select_multiple from a list already added with `choice_list`."""
         if list_name not in self._lists:
-            raise self._fail("FRM031", detail=f"{name}: unknown choice list {list_name}")
+            raise self._fail(
+                FormsCode.PYXFORM_FAILED, detail=f"{name}: unknown choice list {list_name}"
+            )
         self.add(f"select_multiple {list_name}", name, label, **options)
 
     def calculate(self, name: str, expression: str) -> None:

@@ -11,7 +11,7 @@ from forms.definitions import FORM_IDS
 from forms.schema import Field, FormSchema
 
 # The numbered activities of the plan's five task tables (QĐ 1150/QĐ-UBND Bắc Kạn, 2014,
-# section II.3, "Nội dung chi tiết"; checked against the seed text in /work/shared/seed).
+# section II.3, "Nội dung chi tiết"; checked against the plan's text).
 PLAN_TASK_CODES = (
     *(f"1.{n}" for n in range(1, 7)),
     *(f"2.{n}" for n in range(1, 9)),
