@@ -11,24 +11,19 @@ from typing import Any
 
 import click
 
-from etl.commands import db, demo, importer, kobo, status, sync, warehouse
-from etl.commands.common import App, fail
-from etl.commands.deploy import deploy_command
-from etl.commands.forms import forms_group
+from etl.commands import db, demo, deploy, forms, importer, kobo, status, sync, warehouse
+from etl.commands.common import App, current_lang, guarded
 from etl.config import load_settings
-from forms.errors import HtsdError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class HtsdGroup(click.Group):
-    """The root group: an HtsdError from any subcommand becomes one line and an exit code."""
+    """The root group: an HtsdError or Ctrl-C from any subcommand becomes one line and an
+    exit code (common.guarded)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except HtsdError as error:
-            fail(ctx.find_object(App), error)
+        return guarded(current_lang, lambda: super(HtsdGroup, self).invoke(ctx))
 
 
 @click.group(cls=HtsdGroup, context_settings=CONTEXT)
@@ -59,16 +54,13 @@ def main(
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
-    try:
-        settings = load_settings(config, database_url=database_url, language=lang)
-    except HtsdError as error:
-        fail(None, error)
+    settings = load_settings(config, database_url=database_url, language=lang)
     ctx.obj = App(settings=settings, silent=silent)
 
 
 for _module in (db, demo, importer, kobo, status, sync, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
-forms_group.add_command(deploy_command)
-forms_group.add_command(warehouse.drift_command)
-main.add_command(forms_group)
+forms.forms_group.add_command(deploy.deploy_command)
+forms.forms_group.add_command(warehouse.drift_command)
+main.add_command(forms.forms_group)

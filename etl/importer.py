@@ -122,7 +122,7 @@ def _asset_of(path: Path, items: Iterable[dict[str, Any]], asset_uid: str | None
     return found.pop()
 
 
-def import_files(
+def land_files(
     engine: Engine, server: str, paths: list[Path], run_id: int, asset_uid: str | None = None
 ) -> list[ImportResult]:
     """Check every file first, then land each file's submissions in one transaction."""

@@ -1,23 +1,75 @@
-"""The stages after landing: the typed tables of each asset brought up to date.
+"""The pipeline: every stage of htsd as library functions that return result objects.
 
-`sync` and `import` land raw payloads first (design invariant 1); then `load_typed` loads
-each asset's typed tables from the raw landing (warehouse/load.py). Loading is idempotent
-and resumable: a run killed while loading leaves the raw landing whole, and the next run
-loads what differs. An asset whose form content is not stored yet (data imported from files
-before any sync) is left for a later `htsd sync`, which reads the content from the server.
+    extract (KoboToolbox pages, or files) → land raw → normalise → validate → write typed rows
+
+`sync`, `import_files`, `rebuild` and `deploy` each run inside one run-log entry
+(warehouse/runlog.py `logged_run`) and return what they did; the command line only renders
+it. Raw payloads are landed for every asset before any typed table is loaded (design
+invariant 1); loading is idempotent and resumable, so a run killed while loading leaves the
+raw landing whole and the next run loads what differs. Each batch of the load is normalised,
+handed to the validation seat (validation/batch.py), then written, in one transaction.
+
+Long stages report progress through a callback `(asset uid, stage, done, total)`; the
+command line draws it, a library caller may pass nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from etl.importer import ImportResult, land_files
+from etl.kobo.client import KoboClient
+from etl.kobo.deploy import DeployResult, content_digest, deploy_form
+from etl.sync import SyncManifest, sync_asset
+from forms.build import BuildResult
+from validation.batch import validate_batch
+from warehouse.assets import asset_servers, deployed_form_name, last_deployment, record_deployment
+from warehouse.db import make_engine
+from warehouse.drift import Drift, asset_drift
 from warehouse.load import LoadResult, load_asset
+from warehouse.load import rebuild as rebuild_tables
 from warehouse.messages import WarehouseCode, WarehouseError
+from warehouse.migrate import upgrade
+from warehouse.runlog import logged_run
+from warehouse.status import warehouse_status
+
+__all__ = ["Engine", "open_warehouse"]
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[str, str, int, int | None], None]
+"""(asset uid, stage, done, total or None)."""
+
+
+def no_progress(_asset: str, _stage: str, _done: int, _total: int | None) -> None:
+    return
+
+
+def open_warehouse(url: str) -> Engine:
+    """The warehouse at `url`, migrated to the current schema."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def form_name(
+    engine: Engine, server: str, asset_uid: str, form_names: Mapping[str, str] | None = None
+) -> str | None:
+    """The form an asset holds: from [kobo.assets] (`form_names`, uid → form), else the last
+    `htsd forms deploy` to this server, else None."""
+    if form_names and asset_uid in form_names:
+        return form_names[asset_uid]
+    with engine.connect() as conn:
+        return deployed_form_name(conn, server.rstrip("/"), asset_uid)
+
+
+# -- normalise, validate, write ------------------------------------------------------------
 
 
 def load_typed(
@@ -27,7 +79,8 @@ def load_typed(
     run_id: int | None,
     form_names: Mapping[str, str] | None = None,
 ) -> dict[str, LoadResult | None]:
-    """Asset uid → its load result, or None when no form content is stored for it yet.
+    """Asset uid → its load result, or None when no form content is stored for it yet (data
+    imported from files before any sync: a later `htsd sync` reads the content).
 
     `form_names` (asset uid → form, from [kobo.assets]) names an asset's tables on its first
     load; otherwise the form recorded by `htsd forms deploy` does, else the asset uid."""
@@ -35,10 +88,201 @@ def load_typed(
     names = form_names or {}
     for uid in dict.fromkeys(asset_uids):
         try:
-            results[uid] = load_asset(engine, server, uid, run_id, form_name=names.get(uid))
+            results[uid] = load_asset(
+                engine, server, uid, run_id, form_name=names.get(uid), validate=validate_batch
+            )
         except WarehouseError as error:
             if error.code != WarehouseCode.NO_CONTENT:
                 raise
             log.info("asset %s: no form content stored; typed tables wait for sync", uid)
             results[uid] = None
     return results
+
+
+def _loads_dict(loads: Mapping[str, LoadResult | None]) -> dict[str, Any]:
+    return {uid: result.as_dict() if result else None for uid, result in loads.items()}
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncRun:
+    """What one sync did: its run id, each asset's manifest and typed-table load."""
+
+    run_id: int
+    manifests: list[SyncManifest]
+    loads: dict[str, LoadResult | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "assets": {
+                m.asset_uid: {**m.as_dict(), "load": _loads_dict(self.loads).get(m.asset_uid)}
+                for m in self.manifests
+            },
+        }
+
+
+def sync(
+    engine: Engine,
+    client: KoboClient,
+    assets: Sequence[str],
+    *,
+    sweep: bool = True,
+    page_size: int = 1000,
+    form_names: Mapping[str, str] | None = None,
+    progress: Progress = no_progress,
+) -> SyncRun:
+    """Pull the given assets into the raw landing, then load their typed tables."""
+    with logged_run(engine, "sync", {"assets": list(assets), "server": client.server}) as run:
+        manifests = []
+        for uid in assets:
+
+            def report(stage: str, done: int, total: int | None, uid: str = uid) -> None:
+                progress(uid, stage, done, total)
+
+            manifests.append(
+                sync_asset(
+                    engine, client, uid, run.id, sweep=sweep, page_size=page_size, progress=report
+                )
+            )
+        loads = load_typed(engine, client.server, assets, run.id, form_names)
+        result = SyncRun(run.id, manifests, loads)
+        run.counts = {"assets": result.as_dict()["assets"]}
+    return result
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRun:
+    run_id: int
+    server: str
+    files: list[ImportResult]
+    loads: dict[str, LoadResult | None]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": [asdict(r) for r in self.files], "load": _loads_dict(self.loads)}
+
+
+def import_files(
+    engine: Engine,
+    server: str,
+    paths: Sequence[Path],
+    asset_uid: str | None = None,
+    form_names: Mapping[str, str] | None = None,
+) -> ImportRun:
+    """Land exported or saved files exactly as `sync` lands pages, then load the typed
+    tables of the assets whose form content is stored."""
+    server = server.rstrip("/")
+    arguments = {"files": [str(p) for p in paths], "server": server}
+    with logged_run(engine, "import", arguments) as run:
+        files = land_files(engine, server, list(paths), run.id, asset_uid)
+        loads = load_typed(engine, server, [r.asset_uid for r in files], run.id, form_names)
+        result = ImportRun(run.id, server, files, loads)
+        run.counts = result.as_dict()
+    return result
+
+
+# -- rebuild and drift ----------------------------------------------------------------------
+
+
+@dataclass
+class RebuildRun:
+    run_id: int
+    results: list[LoadResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"assets": {r.asset_uid: r.as_dict() for r in self.results}}
+
+
+def rebuild(engine: Engine, asset_uid: str | None = None) -> RebuildRun:
+    """Drop and recreate the typed tables of every asset (or of one) from the raw landing."""
+    with logged_run(engine, "rebuild", {"asset": asset_uid}) as run:
+        results = rebuild_tables(engine, asset_uid=asset_uid, run_id=run.id)
+        result = RebuildRun(run.id, results)
+        run.counts = result.as_dict()
+    return result
+
+
+def drift(
+    engine: Engine,
+    asset_uid: str,
+    from_version: str | None,
+    to_version: str | None,
+    default_server: str,
+) -> Drift:
+    """Questions changed between two stored versions of an asset. The asset's server is the
+    one its data came from; `default_server` when the warehouse holds it from several or
+    none."""
+    servers = asset_servers(engine, asset_uid)
+    server = servers.pop() if len(servers) == 1 else default_server
+    return asset_drift(engine, server, asset_uid, from_version, to_version)
+
+
+# -- deploy ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DeployRun:
+    run_id: int
+    results: list[DeployResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"forms": [asdict(r) for r in self.results]}
+
+
+def deploy(
+    engine: Engine,
+    client: KoboClient,
+    built: Sequence[BuildResult],
+    assets: Mapping[str, str] | None = None,
+    *,
+    requested: Sequence[str] = (),
+) -> DeployRun:
+    """Deploy each built form to its asset (from `assets`, form → uid as in [kobo.assets],
+    else the one recorded at the last deploy to this server, else a new one) and record the
+    deployment in the warehouse."""
+    assets = assets or {}
+    arguments = {"forms": list(requested), "server": client.server}
+    with logged_run(engine, "forms deploy", arguments) as run:
+        results = []
+        for form in built:
+            previous = last_deployment(engine, client.server, form.form_id)
+            uid = assets.get(form.form_id) or (str(previous["asset_uid"]) if previous else None)
+            known = (
+                str(previous["xlsform_hash"]) if previous and previous["asset_uid"] == uid else None
+            )
+            result = deploy_form(
+                client,
+                form.form_id,
+                form.xlsx,
+                content_digest(form.xform),
+                asset_uid=uid,
+                known_hash=known,
+            )
+            results.append(result)
+            with engine.begin() as conn:
+                record_deployment(
+                    conn,
+                    server=client.server,
+                    form_name=result.form,
+                    asset_uid=result.asset_uid,
+                    version_id=result.version_id,
+                    xlsform_hash=result.xlsform_hash,
+                    action=result.action,
+                    run_id=run.id,
+                )
+        done = DeployRun(run.id, results)
+        run.counts = done.as_dict()
+    return done
+
+
+# -- status ---------------------------------------------------------------------------------
+
+
+def status(engine: Engine) -> dict[str, Any]:
+    """Per asset: submissions, edits, deletions, versions, history, typed tables; last run."""
+    return warehouse_status(engine)

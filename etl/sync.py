@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from etl.kobo.client import KoboClient
 from etl.kobo.errors import KoboCode, KoboError
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
+from warehouse.db import chunks, update_or_insert
 from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted
 from warehouse.schema import raw_submission, sync_state
 
@@ -81,13 +82,7 @@ def _state(engine: Engine, server: str, asset_uid: str) -> int:
 
 
 def _save_state(conn: sa.Connection, server: str, asset_uid: str, values: dict[str, Any]) -> None:
-    updated = conn.execute(
-        sync_state.update()
-        .where(sync_state.c.server == server, sync_state.c.asset_uid == asset_uid)
-        .values(**values)
-    )
-    if updated.rowcount == 0:
-        conn.execute(sync_state.insert().values(server=server, asset_uid=asset_uid, **values))
+    update_or_insert(conn, sync_state, {"server": server, "asset_uid": asset_uid}, values)
 
 
 def _land_page(
@@ -129,11 +124,6 @@ def _stored_identities(engine: Engine, server: str, asset_uid: str) -> dict[int,
             int(r.kobo_id): (r.uuid, r.validation_status if r.deleted_run is None else "deleted")
             for r in rows
         }
-
-
-def _chunks(ids: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def sync_asset(
@@ -194,9 +184,9 @@ def sync_asset(
             if kobo_id not in manifest._landed and stored.get(kobo_id) != identity
         )
         fetched = 0
-        for chunk in _chunks(to_fetch, FETCH_CHUNK):
+        for chunk in chunks(to_fetch, FETCH_CHUNK):
             for page in client.iter_data_pages(
-                asset_uid, query={"_id": {"$in": chunk}}, sort={"_id": 1}, limit=page_size
+                asset_uid, query={"_id": {"$in": list(chunk)}}, sort={"_id": 1}, limit=page_size
             ):
                 manifest.pages += 1
                 _land_page(engine, manifest, run_id, page.results, watermark=False)

@@ -83,7 +83,7 @@ def compile_xlsform(
             FormsCode.PYXFORM_FAILED, f"form {form_id}", {"detail": str(exc).strip()}
         ) from exc
     for warning in warnings:
-        log.warning("%s: %s", form_id, warning)
+        log.debug("%s: %s", form_id, warning)  # returned; the caller shows them
     return xlsx, result.xform, tuple(warnings)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from warehouse.db import update_or_insert
 from warehouse.schema import form_deployment, kobo_asset, kobo_asset_version, raw_submission
 
 
@@ -31,12 +32,7 @@ def save_asset(conn: Connection, server: str, asset: Mapping[str, Any], run_id: 
         "content": _dump(asset.get("content") or {}),
         "fetched_run": run_id,
     }
-    t = kobo_asset
-    updated = conn.execute(
-        t.update().where(t.c.server == server, t.c.asset_uid == asset["uid"]).values(**values)
-    )
-    if updated.rowcount == 0:
-        conn.execute(t.insert().values(**key, **values))
+    update_or_insert(conn, kobo_asset, key, values)
 
 
 def known_versions(engine: Engine, server: str, asset_uid: str) -> set[str]:
@@ -117,3 +113,16 @@ def deployed_form_name(conn: Connection, server: str, asset_uid: str) -> str | N
         .order_by(t.c.id.desc())
         .limit(1)
     ).scalar()
+
+
+def asset_servers(engine: Engine, asset_uid: str) -> set[str]:
+    """Every server the warehouse holds versions or submissions of this asset from."""
+    servers: set[str] = set()
+    with engine.connect() as conn:
+        for table in (kobo_asset_version, raw_submission):
+            servers.update(
+                conn.execute(
+                    sa.select(table.c.server).where(table.c.asset_uid == asset_uid).distinct()
+                ).scalars()
+            )
+    return servers

@@ -147,8 +147,9 @@ load_finding = sa.Table(
     sa.Column("rule", sa.String(32), nullable=False),
     sa.Column("severity", sa.String(16), nullable=False),
     sa.Column("value", sa.Text),
-    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),  # English
     sa.Column("run_id", sa.Integer, sa.ForeignKey(run_log.c.id)),
+    sa.Column("message_vi", sa.Text),  # Vietnamese; NULL for findings stored before 0006
     sa.Index("ix_load_finding_key", "server", "asset_uid", "kobo_id"),
 )
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from forms.errors import ErrorCode, HtsdError, Message
@@ -99,3 +100,22 @@ def check_connection(engine: Engine) -> None:
             where=redact_url(engine.url.render_as_string(hide_password=True)),
             params={"detail": detail},
         ) from None
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size` (batches of one transaction or one IN list)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def update_or_insert(
+    conn: Connection, table: sa.Table, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    """Update the row with `key` (column → value) to `values`, or insert it when missing."""
+    where = [table.c[name] == value for name, value in key.items()]
+    updated = conn.execute(table.update().where(*where).values(**values))
+    if updated.rowcount == 0:
+        conn.execute(table.insert().values(**key, **values))

@@ -9,7 +9,7 @@ Pure: no database, no IO. The output, `FlatSubmission`, is:
   `values` maps each answered question's full path to its typed value (warehouse/values.py);
   `unparsed` maps to the original text every answer that could not be typed or that the form
   does not know (a repeat the form lacks is kept as its JSON);
-- `findings`: one `Finding` per such answer and per unknown choice code.
+- `findings`: one `Finding` (forms/findings.py) per such answer and per unknown choice code.
 
 So nothing is lost: every answer is either typed or kept as text with a finding.
 """
@@ -22,48 +22,43 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from forms.findings import Finding
 from forms.schema import Field, FormSchema
+from forms.text import Text
 from warehouse.values import Value, kind_of, parse
 
-SEVERITY_WARNING = "warning"
-SEVERITY_ERROR = "error"
-
-# Finding rules: id → (Vietnamese, English) description for people reading the findings.
-RULES: dict[str, tuple[str, str]] = {
-    "value.unparsed": (
+# Finding rules of the load: id → what it means, for people reading the findings.
+RULES: dict[str, Text] = {
+    "value.unparsed": Text(
         "giá trị không đúng kiểu câu hỏi, được giữ nguyên dạng chữ",
         "value does not match the question type; kept as text",
     ),
-    "value.shape": (
+    "value.shape": Text(
         "giá trị có cấu trúc không mong đợi, được giữ dạng JSON",
         "value has an unexpected structure; kept as JSON",
     ),
-    "field.unknown": (
+    "field.unknown": Text(
         "câu trả lời cho câu hỏi không có trong phiên bản biểu mẫu, được giữ nguyên",
         "answer to a question the form version does not have; kept as is",
     ),
-    "choice.unknown": (
+    "choice.unknown": Text(
         "mã lựa chọn không có trong danh sách lựa chọn",
         "choice code not in the question's choice list",
     ),
-    "version.unknown": (
+    "version.unknown": Text(
         "không có nội dung phiên bản biểu mẫu của bản ghi; đọc theo phiên bản mới nhất",
         "the submission's form version is not stored; read with the latest version",
     ),
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A problem in the data, reported and kept, never raised."""
-
-    rule: str
-    kobo_id: int
-    field: str
-    value: str
-    message: str
-    severity: str = SEVERITY_WARNING
-    index: tuple[int, ...] = ()
+def finding(
+    rule: str, kobo_id: int, path: str, value: str, detail: str, index: tuple[int, ...] = ()
+) -> Finding:
+    """A finding of the load: the rule's text, with `detail` (not translated) appended."""
+    text = RULES[rule]
+    message = text.map(f": {detail}", f": {detail}") if detail else text
+    return Finding(rule, path, value, message, submission=kobo_id, index=index)
 
 
 @dataclass(frozen=True)
@@ -181,8 +176,7 @@ class _Run:
         self.findings: list[Finding] = []
 
     def find(self, rule: str, path: str, value: str, detail: str, index: tuple[int, ...]) -> None:
-        message = f"{RULES[rule][1]}: {detail}" if detail else RULES[rule][1]
-        self.findings.append(Finding(rule, self.kobo_id, path, value, message, index=index))
+        self.findings.append(finding(rule, self.kobo_id, path, value, detail, index))
 
     def walk(self, item: Mapping[str, Any], repeat: str | None, index: tuple[int, ...]) -> None:
         record = Record(repeat, index)

@@ -21,13 +21,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from forms.findings import Finding
 from warehouse.assets import deployed_form_name
 from warehouse.catalog import (
     clear_asset,
@@ -42,7 +43,8 @@ from warehouse.catalog import (
 from warehouse.catalog import (
     metadata as catalog_metadata,
 )
-from warehouse.flatten import RULES, Finding, Flattener
+from warehouse.db import chunks
+from warehouse.flatten import FlatSubmission, Flattener, finding
 from warehouse.layout import Layout, default_prefix, plan_layout
 from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.schema import metadata as core_metadata
@@ -121,6 +123,35 @@ class _Raw:
     state: SubmissionState
 
 
+@dataclass(frozen=True)
+class RawSubmission:
+    """One stored submission to type: its raw payload and its state in the raw landing."""
+
+    kobo_id: int
+    form_version: str | None
+    state: SubmissionState
+    payload: Mapping[str, Any]
+
+
+@dataclass
+class TypedBatch:
+    """A batch normalised, not yet written: the submissions as read with their form version,
+    the rows of each table (main table under None, repeats by path) and the findings."""
+
+    ids: list[int]
+    submissions: list[FlatSubmission]
+    rows: dict[str | None, list[dict[str, Any]]]
+    findings: list[Finding]
+
+
+Validator = Callable[[TypedBatch], Sequence[Finding]]
+"""What runs between normalising and writing: more findings for a batch (none by default)."""
+
+
+def no_validation(_batch: TypedBatch) -> Sequence[Finding]:
+    return ()
+
+
 def _raw_states(conn: Connection, server: str, asset_uid: str) -> list[_Raw]:
     r = raw_submission
     rows = conn.execute(
@@ -145,124 +176,141 @@ def _raw_states(conn: Connection, server: str, asset_uid: str) -> list[_Raw]:
     ]
 
 
-def _chunks(items: Sequence[_Raw], size: int) -> Iterator[Sequence[_Raw]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _id_filter(table: sa.Table, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """`kobo_id IN ids`, with the range that lets PostgreSQL use the key index without
+    statistics on a fresh table."""
+    return sa.and_(table.c.kobo_id.between(min(ids), max(ids)), table.c.kobo_id.in_(ids))
 
 
-class _Loader:
-    def __init__(self, engine: Engine, layout: Layout, versions: Sequence[FormVersion]) -> None:
-        self.engine = engine
+def _read_payloads(conn: Connection, layout: Layout, batch: Sequence[_Raw]) -> list[RawSubmission]:
+    r = raw_submission
+    ids = [raw.kobo_id for raw in batch]
+    states = {raw.kobo_id: raw for raw in batch}
+    payloads = conn.execute(
+        sa.select(r.c.kobo_id, r.c.payload).where(
+            r.c.server == layout.server, r.c.asset_uid == layout.asset_uid, _id_filter(r, ids)
+        )
+    )
+    found = []
+    for kobo_id, payload in payloads:
+        raw = states[int(kobo_id)]
+        found.append(RawSubmission(raw.kobo_id, raw.form_version, raw.state, json.loads(payload)))
+    return found
+
+
+class Normaliser:
+    """Reads submissions with the form version they were collected with and builds the rows
+    of the layout's tables. Pure: no database, no IO."""
+
+    def __init__(self, layout: Layout, versions: Sequence[FormVersion]) -> None:
         self.layout = layout
         self.flatteners = {v.uid: Flattener(v.schema) for v in versions}
         usable = [uid for uid in layout.versions if uid in self.flatteners]
         self.fallback = usable[-1]
-        self.tables = {repeat: sa_table(t) for repeat, t in layout.tables.items()}
         self.builder = RowBuilder(layout)
 
     def decoder(self, form_version: str | None) -> str:
+        """The version a submission is read with: its own when stored, else the latest."""
         return form_version if form_version in self.flatteners else self.fallback
 
-    def changed(self, conn: Connection, raws: Sequence[_Raw]) -> list[_Raw]:
-        main = self.tables[None]
-        loaded = {
-            row._id: row
-            for row in conn.execute(
-                sa.select(
-                    main.c._id,
-                    main.c._content_hash,
-                    main.c._deleted_run,
-                    main.c._validation_status,
-                    main.c._edits,
-                    main.c._decoded_with,
-                )
-            )
-        }
-        todo = []
-        for raw in raws:
-            row = loaded.get(raw.kobo_id)
-            state = raw.state
-            if row is None or (
-                row._content_hash,
-                row._deleted_run,
-                row._validation_status,
-                row._edits,
-                row._decoded_with,
-            ) != (
-                state.content_hash,
-                state.deleted_run,
-                state.validation_status,
-                state.edits,
-                self.decoder(raw.form_version),
-            ):
-                todo.append(raw)
-        return todo
-
-    def load_batch(self, batch: Sequence[_Raw], run_id: int | None) -> int:
-        """Replace the rows and findings of a batch of submissions, in one transaction."""
-        layout = self.layout
-        ids = [raw.kobo_id for raw in batch]
-        # The range lets PostgreSQL use the key index without statistics on a fresh table.
-        span = (min(ids), max(ids))
-        states = {raw.kobo_id: raw for raw in batch}
-        r = raw_submission
-        rows: dict[str | None, list[dict[str, Any]]] = {repeat: [] for repeat in self.tables}
-        findings: list[Finding] = []
-        with self.engine.begin() as conn:
-            payloads = conn.execute(
-                sa.select(r.c.kobo_id, r.c.payload).where(
-                    r.c.server == layout.server,
-                    r.c.asset_uid == layout.asset_uid,
-                    r.c.kobo_id.between(*span),
-                    r.c.kobo_id.in_(ids),
-                )
-            )
-            for kobo_id, payload in payloads:
-                raw = states[int(kobo_id)]
-                version = self.decoder(raw.form_version)
-                flat = self.flatteners[version].flatten(json.loads(payload))
-                if version != raw.form_version:
-                    findings.append(
-                        Finding(
-                            "version.unknown",
-                            raw.kobo_id,
-                            "__version__",
-                            raw.form_version or "",
-                            f"{RULES['version.unknown'][1]}: {version}",
-                        )
+    def normalise(self, batch: Sequence[RawSubmission]) -> TypedBatch:
+        typed = TypedBatch([], [], {repeat: [] for repeat in self.layout.tables}, [])
+        for raw in batch:
+            version = self.decoder(raw.form_version)
+            flat = self.flatteners[version].flatten(raw.payload)
+            if version != raw.form_version:
+                typed.findings.append(
+                    finding(
+                        "version.unknown",
+                        raw.kobo_id,
+                        "__version__",
+                        raw.form_version or "",
+                        version,
                     )
-                findings.extend(flat.findings)
-                for repeat, table_rows in self.builder.rows(flat, version, raw.state).items():
-                    rows[repeat].extend(table_rows)
-            for table in self.tables.values():
-                conn.execute(table.delete().where(table.c._id.in_(ids)))
-            for repeat, table in self.tables.items():
-                insert_rows(conn, table, rows[repeat])
-            f = load_finding
-            conn.execute(
-                f.delete().where(
-                    f.c.server == layout.server,
-                    f.c.asset_uid == layout.asset_uid,
-                    f.c.kobo_id.between(*span),
-                    f.c.kobo_id.in_(ids),
                 )
-            )
-            insert_rows(conn, f, [self._finding_row(x, run_id) for x in findings])
-        return len(findings)
+            typed.ids.append(raw.kobo_id)
+            typed.submissions.append(flat)
+            typed.findings.extend(flat.findings)
+            for repeat, table_rows in self.builder.rows(flat, version, raw.state).items():
+                typed.rows[repeat].extend(table_rows)
+        return typed
 
-    def _finding_row(self, finding: Finding, run_id: int | None) -> dict[str, Any]:
-        return {
-            "server": self.layout.server,
-            "asset_uid": self.layout.asset_uid,
-            "kobo_id": finding.kobo_id,
-            "row_index": ".".join(str(i) for i in finding.index),
-            "field_path": finding.field,
-            "rule": finding.rule,
-            "severity": finding.severity,
-            "value": finding.value,
-            "message": finding.message,
-            "run_id": run_id,
-        }
+
+def write_batch(
+    conn: Connection,
+    layout: Layout,
+    tables: Mapping[str | None, sa.Table],
+    batch: TypedBatch,
+    run_id: int | None,
+) -> None:
+    """Replace the rows and findings of a batch's submissions (the caller's transaction)."""
+    ids = batch.ids
+    if not ids:
+        return
+    for table in tables.values():
+        conn.execute(table.delete().where(table.c._id.in_(ids)))
+    for repeat, table in tables.items():
+        insert_rows(conn, table, batch.rows[repeat])
+    f = load_finding
+    conn.execute(
+        f.delete().where(
+            f.c.server == layout.server, f.c.asset_uid == layout.asset_uid, _id_filter(f, ids)
+        )
+    )
+    insert_rows(conn, f, [_finding_row(layout, x, run_id) for x in batch.findings])
+
+
+def _finding_row(layout: Layout, found: Finding, run_id: int | None) -> dict[str, Any]:
+    return {
+        "server": layout.server,
+        "asset_uid": layout.asset_uid,
+        "kobo_id": found.submission,
+        "row_index": ".".join(str(i) for i in found.index),
+        "field_path": found.field,
+        "rule": found.rule,
+        "severity": str(found.severity),
+        "value": found.value,
+        "message": found.message.en,
+        "message_vi": found.message.vi,
+        "run_id": run_id,
+    }
+
+
+def _changed(
+    conn: Connection, main: sa.Table, normaliser: Normaliser, raws: Sequence[_Raw]
+) -> list[_Raw]:
+    """The submissions whose stored rows differ from the raw landing (or are missing)."""
+    loaded = {
+        row._id: (
+            row._content_hash,
+            row._deleted_run,
+            row._validation_status,
+            row._edits,
+            row._decoded_with,
+        )
+        for row in conn.execute(
+            sa.select(
+                main.c._id,
+                main.c._content_hash,
+                main.c._deleted_run,
+                main.c._validation_status,
+                main.c._edits,
+                main.c._decoded_with,
+            )
+        )
+    }
+    return [
+        raw
+        for raw in raws
+        if loaded.get(raw.kobo_id)
+        != (
+            raw.state.content_hash,
+            raw.state.deleted_run,
+            raw.state.validation_status,
+            raw.state.edits,
+            normaliser.decoder(raw.form_version),
+        )
+    ]
 
 
 def load_asset(
@@ -274,8 +322,12 @@ def load_asset(
     batch_size: int = BATCH_SIZE,
     form_name: str | None = None,
     prefix: str | None = None,
+    validate: Validator = no_validation,
 ) -> LoadResult:
     """Bring an asset's typed tables up to date with the raw landing (idempotent).
+
+    Each batch is read, normalised (`Normaliser`), given to `validate` for more findings,
+    and written (`write_batch`) in one transaction.
 
     The first load names the tables after `form_name` (else the form recorded by
     `htsd forms deploy`, else the asset uid) or takes `prefix`; later loads keep the names."""
@@ -286,14 +338,19 @@ def load_asset(
     layout, new_versions, added = prepare_tables(
         engine, server, asset_uid, versions, run_id, form_name=form_name, prefix=prefix
     )
-    loader = _Loader(engine, layout, versions)
+    normaliser = Normaliser(layout, versions)
+    tables = {repeat: sa_table(t) for repeat, t in layout.tables.items()}
     result = LoadResult(server, asset_uid, versions_added=new_versions, columns_added=added)
     result.tables = [t.name for t in layout.tables.values()]
     with engine.connect() as conn:
         raws = _raw_states(conn, server, asset_uid)
-        todo = loader.changed(conn, raws)
-    for batch in _chunks(todo, batch_size):
-        result.findings += loader.load_batch(batch, run_id)
+        todo = _changed(conn, tables[None], normaliser, raws)
+    for chunk in chunks(todo, batch_size):
+        with engine.begin() as conn:  # one transaction per batch
+            batch = normaliser.normalise(_read_payloads(conn, layout, chunk))
+            batch.findings.extend(validate(batch))
+            write_batch(conn, layout, tables, batch, run_id)
+        result.findings += len(batch.findings)
     result.loaded = len(todo)
     result.unchanged = len(raws) - len(todo)
     result.deleted = sum(1 for raw in raws if raw.state.deleted_run is not None)

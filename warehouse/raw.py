@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from warehouse.db import chunks
 from warehouse.schema import raw_submission, raw_submission_history
 
 # Keys that change without the answers changing; kept in the payload, left out of the hash.
@@ -207,7 +208,6 @@ def mark_deleted(
         )
     ).all()
     gone = [row.id for row in stored if row.kobo_id not in live]
-    for start in range(0, len(gone), 500):
-        chunk = gone[start : start + 500]
+    for chunk in chunks(gone, 500):
         conn.execute(t.update().where(t.c.id.in_(chunk)).values(deleted_run=run_id))
     return len(gone)

@@ -1,30 +1,30 @@
-"""What every command shares: the App context, error handling, the run log, JSON output."""
+"""What every command shares: the App context, the one error catcher, JSON output."""
 
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
-from sqlalchemy.engine import Engine
 
+from etl import pipeline
+from etl.commands import render
 from etl.config import Settings
+from etl.kobo.client import KoboClient
+from etl.pipeline import Engine
 from forms.errors import HtsdError
-from warehouse.assets import deployed_form_name
-from warehouse.db import make_engine
-from warehouse.migrate import upgrade
-from warehouse.runlog import finish_run, start_run
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_REMOTE = 3
+EXIT_ERROR = 1  # something a person must fix
+EXIT_USAGE = 2  # wrong command-line usage (click's own)
+EXIT_REMOTE = 3  # the server or network failed after retries: safe to retry from cron
+EXIT_INTERRUPTED = 130
 
 
 @dataclass
@@ -45,17 +45,11 @@ class App:
         """Asset uid → form name, from [kobo.assets] in htsd.toml."""
         return {uid: form for form, uid in self.settings.assets.items()}
 
-    def asset_label(self, uid: str) -> str:
+    def asset_label(self, uid: str, server: str | None = None) -> str:
         """`gia_dinh (aBc…)` when the asset's form is known ([kobo.assets] or the last
-        `htsd forms deploy` to the configured server), else the uid alone."""
-        form = self.form_names.get(uid)
-        if form is None:
-            with self.engine().connect() as conn:
-                form = deployed_form_name(conn, self.settings.kobo_url.rstrip("/"), uid)
-        return f"{form} ({uid})" if form else uid
-
-    def t(self, vi: str, en: str) -> str:
-        return en if self.lang == "en" else vi
+        `htsd forms deploy` to the server), else the uid alone."""
+        server = server or self.settings.kobo_url
+        return render.label(uid, pipeline.form_name(self.engine(), server, uid, self.form_names))
 
     @property
     def err(self) -> Console:
@@ -64,56 +58,50 @@ class App:
     def engine(self) -> Engine:
         """The warehouse, migrated to the current schema on first use."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-            upgrade(self._engine)
+            self._engine = pipeline.open_warehouse(self.settings.database_url)
         return self._engine
 
+    def kobo(self) -> KoboClient:
+        """A client of the configured KoboToolbox server, with the token from the environment."""
+        return KoboClient(self.settings.kobo_url, self.settings.kobo_token)
 
-def fail(app: App | None, error: HtsdError) -> None:
-    lang = app.lang if app else "vi"
-    prefix = "Error" if lang == "en" else "Lỗi"
-    click.echo(f"{prefix} {error.render(lang)}", err=True)
+
+def fail(lang: str, error: HtsdError) -> NoReturn:
+    click.echo(render.error_line(error, lang), err=True)
     sys.exit(EXIT_REMOTE if error.retryable else EXIT_ERROR)
 
 
+def guarded(lang: Callable[[], str], body: Callable[[], T]) -> T:
+    """Run `body`; an HtsdError becomes one line and exit code 1 (3 when retryable), Ctrl-C
+    exit code 130 — never a traceback. The only error catcher of the command line."""
+    try:
+        return body()
+    except HtsdError as error:
+        fail(lang(), error)
+    except KeyboardInterrupt:
+        click.echo(render.INTERRUPTED.get(lang()), err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def current_lang() -> str:
+    """The language of the running command (its root context object's `lang`), else vi."""
+    ctx = click.get_current_context(silent=True)
+    lang = getattr(ctx.find_root().obj, "lang", None) if ctx else None
+    return lang if lang in ("vi", "en") else "vi"
+
+
 def handle_errors(func: F) -> F:
-    """Turn HtsdError into one line and an exit code, never a traceback."""
+    """For a command run on its own (tests, embedding): errors as under `htsd` itself."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        app = ctx.find_object(App)
-        try:
-            return func(*args, **kwargs)
-        except HtsdError as error:
-            fail(app, error)
-        except KeyboardInterrupt:
-            click.echo("Interrupted / Đã dừng", err=True)
-            sys.exit(130)
+        return guarded(current_lang, lambda: func(*args, **kwargs))
 
     return wrapper  # type: ignore[return-value]
 
 
-def run_logged(
-    app: App, command: str, arguments: dict[str, Any], body: Callable[[int], dict[str, Any]]
-) -> dict[str, Any]:
-    """Run `body(run_id)` inside a run-log entry: ok with its counts, or failed with the error."""
-    engine = app.engine()
-    run_id = start_run(engine, command, arguments)
-    try:
-        counts = body(run_id)
-    except HtsdError as error:
-        finish_run(engine, run_id, "failed", error=error.render("en"))
-        raise
-    except BaseException as error:
-        finish_run(engine, run_id, "failed", error=type(error).__name__)
-        raise
-    finish_run(engine, run_id, "ok", counts=counts)
-    return counts
-
-
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(render.json_text(data))
 
 
 pass_app = click.make_pass_decorator(App)

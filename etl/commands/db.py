@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from etl.commands import render
 from etl.commands.common import App, handle_errors, pass_app
 from warehouse.db import make_engine, redact_url
 from warehouse.migrate import head_revision, upgrade
@@ -28,11 +29,9 @@ def upgrade_command(app: App) -> None:
     applied = upgrade(make_engine(app.settings.database_url))
     where = redact_url(app.settings.database_url)
     if applied:
-        click.echo(app.t("Đã nâng cấp", "Upgraded") + f" {where} → {head_revision()}")
+        click.echo(f"{render.UPGRADED.get(app.lang)} {where} → {head_revision()}")
     else:
-        click.echo(
-            app.t("Đã ở phiên bản mới nhất", "Already at the latest revision") + f": {where}"
-        )
+        click.echo(f"{render.UP_TO_DATE.get(app.lang)}: {where}")
 
 
 COMMANDS = [db_group]

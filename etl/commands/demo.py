@@ -7,22 +7,18 @@ synthetic submissions, synced and loaded into a fresh SQLite warehouse.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
-from etl.commands.common import App, handle_errors, pass_app, run_logged
-from etl.commands.deploy import deploy_built
-from etl.commands.status import status_command
-from etl.commands.sync import echo_run, run_sync
+from etl import pipeline
+from etl.commands import render
+from etl.commands.common import App, handle_errors, pass_app
 from etl.config import Settings
-from etl.kobo.client import KoboClient
-from etl.kobo.deploy import DeployResult
 from forms.build import build_forms
 from localkobo import LocalKoboServer
 from localkobo.province import demo_counts, province_kobo
+from warehouse.db import redact_url
 
 
 @click.command("demo")
@@ -34,10 +30,9 @@ from localkobo.province import demo_counts, province_kobo
     help="Learning Family evaluations; the other forms get a share of this.",
 )
 @click.option("--seed", default=1, show_default=True, help="Random seed of the generated data.")
-@click.pass_context
 @pass_app
 @handle_errors
-def demo_command(app: App, ctx: click.Context, out: str, submissions: int, seed: int) -> None:
+def demo_command(app: App, out: str, submissions: int, seed: int) -> None:
     """Run the whole pipeline on generated data: no account, no network.
 
     Builds the six forms, deploys them to a local KoboToolbox-compatible server, fills them
@@ -51,6 +46,7 @@ def demo_command(app: App, ctx: click.Context, out: str, submissions: int, seed:
     database = folder / "htsd-demo.sqlite"
     for stale in folder.glob("htsd-demo.sqlite*"):
         stale.unlink()
+    lang = app.lang
     kobo, token = province_kobo(seed=seed)
     built = build_forms(None, validate=True)
     with LocalKoboServer(kobo) as server:
@@ -58,32 +54,27 @@ def demo_command(app: App, ctx: click.Context, out: str, submissions: int, seed:
             database_url=f"sqlite:///{database}",
             kobo_url=server.url,
             kobo_token=token,
-            language=app.settings.language,
+            language=lang,
         )
         demo_app = App(settings=settings, silent=app.silent)
-        t = app.t
-        click.echo(t("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server") + f": {server.url}")
-        client = KoboClient(server.url, token)
-        deployed: list[DeployResult] = []
-
-        def deploy(run_id: int) -> dict[str, Any]:
-            deployed.extend(deploy_built(demo_app, client, built, run_id))
-            return {"forms": [asdict(r) for r in deployed]}
-
-        run_logged(demo_app, "forms deploy", {"forms": [], "server": server.url}, deploy)
+        click.echo(f"{render.LOCAL_SERVER.get(lang)}: {server.url}")
+        client = demo_app.kobo()
+        engine = demo_app.engine()
+        deployed = pipeline.deploy(engine, client, built).results
         counts = demo_counts(submissions)
         for result in deployed:
             kobo.generate(result.asset_uid, counts[result.form])
-            click.echo(
-                f"{result.form}: {result.asset_uid} "
-                + t("đã triển khai", "deployed")
-                + f", {counts[result.form]} "
-                + t("bản ghi mẫu", "synthetic submissions")
-            )
-        echo_run(demo_app, run_sync(demo_app, client, [r.asset_uid for r in deployed]))
-    ctx.obj = demo_app
-    ctx.invoke(status_command, as_json=False)
-    click.echo(t("Kho dữ liệu", "Warehouse") + f": {database}")
+            click.echo(render.demo_deployed_line(result, counts[result.form], lang))
+        with render.progress_bars(demo_app.err) as progress:
+            run = pipeline.sync(engine, client, [r.asset_uid for r in deployed], progress=progress)
+        for line in render.sync_run_lines(run, demo_app.asset_label, lang):
+            click.echo(line)
+        data = pipeline.status(engine)
+        data["warehouse"] = redact_url(settings.database_url)
+        for line in render.status_lines(data, lang):
+            click.echo(line)
+    engine.dispose()
+    click.echo(f"{render.WAREHOUSE.get(lang)}: {database}")
 
 
 COMMANDS = [demo_command]

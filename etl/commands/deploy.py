@@ -2,54 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
-from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
-from etl.kobo.client import KoboClient
-from etl.kobo.deploy import DeployResult, content_digest, deploy_form
-from forms.build import BuildResult, build_forms
+from etl import pipeline
+from etl.commands import render
+from etl.commands.common import App, emit_json, handle_errors, pass_app
+from forms.build import build_forms
 from forms.rubric_load import CRITERIA_DIR
-from warehouse.assets import last_deployment, record_deployment
-
-
-def deploy_built(
-    app: App, client: KoboClient, built: list[BuildResult], run_id: int
-) -> list[DeployResult]:
-    """Deploy each built form to its asset (from [kobo.assets], else the one recorded at the
-    last deploy, else a new one) and record the deployment in the warehouse."""
-    engine = app.engine()
-    results = []
-    for form in built:
-        previous = last_deployment(engine, client.server, form.form_id)
-        uid = app.settings.assets.get(form.form_id) or (
-            str(previous["asset_uid"]) if previous else None
-        )
-        known = str(previous["xlsform_hash"]) if previous and previous["asset_uid"] == uid else None
-        result = deploy_form(
-            client,
-            form.form_id,
-            form.xlsx,
-            content_digest(form.xform),
-            asset_uid=uid,
-            known_hash=known,
-        )
-        results.append(result)
-        with engine.begin() as conn:
-            record_deployment(
-                conn,
-                server=client.server,
-                form_name=result.form,
-                asset_uid=result.asset_uid,
-                version_id=result.version_id,
-                xlsform_hash=result.xlsform_hash,
-                action=result.action,
-                run_id=run_id,
-            )
-    return results
 
 
 @click.command("deploy")
@@ -76,24 +37,13 @@ def deploy_command(
 
     Example: KOBOTOOLBOX_TOKEN=... htsd forms deploy gia_dinh clc_assessment
     """
-    client = KoboClient(app.settings.kobo_url, app.settings.kobo_token)
+    client = app.kobo()
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
-    results: list[DeployResult] = []
-
-    def body(run_id: int) -> dict[str, Any]:
-        results.extend(deploy_built(app, client, built, run_id))
-        return {"forms": [asdict(r) for r in results]}
-
-    counts = run_logged(
-        app, "forms deploy", {"forms": list(form_ids), "server": client.server}, body
+    run = pipeline.deploy(
+        app.engine(), client, built, app.settings.assets, requested=list(form_ids)
     )
     if as_json:
-        emit_json(counts)
+        emit_json(run.as_dict())
         return
-    words = {
-        "created": app.t("đã tạo và triển khai", "created and deployed"),
-        "updated": app.t("đã cập nhật và triển khai lại", "replaced and redeployed"),
-        "unchanged": app.t("không đổi", "unchanged"),
-    }
-    for r in results:
-        click.echo(f"{r.form}: {r.asset_uid} {r.version_id} — {words.get(r.action, r.action)}")
+    for result in run.results:
+        click.echo(render.deploy_line(result, app.lang))

@@ -1,7 +1,8 @@
 """`htsd forms build|check|doc`: build the XLSForms, check the programme's data, list the forms.
 
 The commands parse flags, call `forms.*` and print; problems are raised as HtsdError
-(FormsError) for the main command line to print as one line with exit code 1.
+(FormsError) for the main command line to print as one line with exit code 1. Warnings of a
+build (pyxform's) are printed here once; the library only returns them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from etl.commands import render
+from etl.commands.common import current_lang
 from forms.build import DEFAULT_OUT, build_forms, write_results
 from forms.check import check_all
 from forms.definitions import FORM_IDS
@@ -40,12 +43,6 @@ _reference = click.option(
     show_default="forms/reference",
     help="Folder of the reference files.",
 )
-
-
-def _lang() -> str:
-    """The language of messages: the main command's --lang when run under it, else vi."""
-    obj = click.get_current_context().find_root().obj
-    return str(getattr(obj, "lang", "vi"))
 
 
 @forms_group.command("build")
@@ -112,18 +109,14 @@ def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir:
     Example: htsd forms check forms/xlsform/gia_dinh.xlsx
     """
     report = check_all(criteria_dir, reference_dir, xlsforms)
-    lang = _lang()
+    lang = current_lang()
     for problem in report.problems:
         click.echo(problem.render(lang))
     if not report.ok:
         raise FormsError(
             FormsCode.PROBLEMS_FOUND, "htsd forms check", {"count": len(report.problems)}
         )
-    click.echo(
-        ("OK: {n} mục đã kiểm tra" if lang == "vi" else "OK: {n} items checked").format(
-            n=len(report.checked)
-        )
-    )
+    click.echo(render.check_ok_line(len(report.checked), lang))
 
 
 @forms_group.command("doc")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
-from etl.commands.common import App, emit_json, handle_errors, pass_app, run_logged
-from etl.commands.warehouse import load_line
-from etl.importer import ImportResult, import_files
-from etl.pipeline import load_typed
-from warehouse.load import LoadResult
+from etl import pipeline
+from etl.commands import render
+from etl.commands.common import App, emit_json, handle_errors, pass_app
 
 
 @click.command("import")
@@ -33,35 +29,21 @@ def import_command(
 
     Example: htsd import usb/gia_dinh-page1.json usb/gia_dinh-page2.json
     """
-    origin = (server or app.settings.kobo_url).rstrip("/")
-    results: list[ImportResult] = []
-    loads: dict[str, LoadResult | None] = {}
-
-    def body(run_id: int) -> dict[str, Any]:
-        results.extend(import_files(app.engine(), origin, list(files), run_id, asset_uid))
-        loads.update(
-            load_typed(app.engine(), origin, [r.asset_uid for r in results], run_id, app.form_names)
-        )
-        return {
-            "files": [asdict(r) for r in results],
-            "load": {uid: r.as_dict() if r else None for uid, r in loads.items()},
-        }
-
-    counts = run_logged(app, "import", {"files": [str(f) for f in files], "server": origin}, body)
+    run = pipeline.import_files(
+        app.engine(),
+        server or app.settings.kobo_url,
+        list(files),
+        asset_uid,
+        app.form_names,
+    )
     if as_json:
-        emit_json(counts)
+        emit_json(run.as_dict())
         return
-    for r in results:
-        c = r.counts
-        click.echo(
-            f"{r.path} → {r.asset_uid}: "
-            + app.t(
-                f"{c.new} mới, {c.edited} sửa, {c.unchanged} không đổi",
-                f"{c.new} new, {c.edited} edited, {c.unchanged} unchanged",
-            )
-        )
-    for uid, load in loads.items():
-        click.echo(load_line(app, uid, load))
+    for result in run.files:
+        click.echo(render.import_line(result, app.lang))
+    for uid, load in run.loads.items():
+        name = app.asset_label(uid, run.server)
+        click.echo(render.load_line(name, uid, load, app.lang))
 
 
 COMMANDS = [import_command]

@@ -7,6 +7,7 @@ import threading
 
 import click
 
+from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
 from localkobo import LocalKoboServer
 from localkobo.province import demo_kobo
@@ -39,11 +40,11 @@ def serve_kobo_command(app: App, port: int, submissions: int, seed: int, as_json
     if as_json:
         emit_json(info)
     else:
-        t = app.t
-        click.echo(t("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server") + f": {server.url}")
-        click.echo(t("Dự án", "Asset") + f": {demo.asset_uid} ({submissions})")
+        lang = app.lang
+        click.echo(f"{render.LOCAL_SERVER.get(lang)}: {server.url}")
+        click.echo(f"{render.ASSET.get(lang)}: {demo.asset_uid} ({submissions})")
         click.echo(f"KOBOTOOLBOX_TOKEN={info['token']}")
-        click.echo(t("Nhấn Ctrl-C để dừng.", "Press Ctrl-C to stop."))
+        click.echo(render.PRESS_CTRL_C.get(lang))
     try:
         threading.Event().wait()
     finally:

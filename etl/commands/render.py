@@ -1,0 +1,213 @@
+"""Everything the command line shows a person: one module, every text in both languages.
+
+Results come from the library (etl/pipeline.py) as objects; these functions turn them into
+lines in the user's language (`vi` by default, `en`). Every text is a `Text` (forms/text.py),
+the project's one way of saying a thing in two languages. Progress bars go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from etl.importer import ImportResult
+from etl.kobo.deploy import DeployResult
+from etl.pipeline import Progress as ProgressCallback
+from etl.pipeline import SyncRun
+from etl.sync import SyncManifest
+from forms.errors import HtsdError
+from forms.text import Text
+from warehouse.drift import Drift
+from warehouse.load import LoadResult
+
+INTERRUPTED = Text("Đã dừng", "Interrupted")
+ERROR = Text("Lỗi", "Error")
+LOCAL_SERVER = Text("Máy chủ KoboToolbox cục bộ", "Local KoboToolbox server")
+WAREHOUSE = Text("Kho dữ liệu", "Warehouse")
+ASSET = Text("Dự án", "Asset")
+PRESS_CTRL_C = Text("Nhấn Ctrl-C để dừng.", "Press Ctrl-C to stop.")
+NO_ASSET_YET = Text("Kho dữ liệu chưa có dự án nào.", "The warehouse holds no asset yet.")
+NO_DATA_YET = Text("Chưa có dữ liệu nào.", "No data yet.")
+NO_CHANGES = Text("Không có thay đổi nào.", "No changes.")
+UPGRADED = Text("Đã nâng cấp", "Upgraded")
+UP_TO_DATE = Text("Đã ở phiên bản mới nhất", "Already at the latest revision")
+
+RUN_STATUS = {  # run-log status → words for people; JSON keeps the code
+    "ok": Text("xong", "ok"),
+    "failed": Text("lỗi", "failed"),
+    "running": Text("đang chạy", "running"),
+    "interrupted": Text("bị ngắt giữa chừng", "interrupted"),
+}
+DEPLOY_ACTIONS = {
+    "created": Text("đã tạo và triển khai", "created and deployed"),
+    "updated": Text("đã cập nhật và triển khai lại", "replaced and redeployed"),
+    "unchanged": Text("không đổi", "unchanged"),
+}
+DRIFT_CHANGES = {
+    "renamed": Text("đổi tên", "renamed"),
+    "added": Text("thêm", "added"),
+    "removed": Text("bỏ", "removed"),
+    "retyped": Text("đổi kiểu", "retyped"),
+}
+
+
+def error_line(error: HtsdError, lang: str) -> str:
+    """`Lỗi [CODE] where: what — fix` (`Error ...` in English)."""
+    return f"{ERROR.get(lang)} {error.render(lang)}"
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def label(uid: str, form: str | None) -> str:
+    """`gia_dinh (aBc…)` when the asset's form is known, else the uid alone."""
+    return f"{form} ({uid})" if form else uid
+
+
+def sync_line(name: str, m: SyncManifest, lang: str) -> str:
+    return Text(
+        f"{name}: {m.new} mới, {m.edited} sửa, {m.deleted} xóa, {m.unchanged} không đổi "
+        f"({m.pages} trang, {m.retries} lần thử lại, {m.duration_s:.1f} giây)",
+        f"{name}: {m.new} new, {m.edited} edited, {m.deleted} deleted, "
+        f"{m.unchanged} unchanged ({m.pages} pages, {m.retries} retries, {m.duration_s:.1f} s)",
+    ).get(lang)
+
+
+def load_line(name: str, uid: str, r: LoadResult | None, lang: str) -> str:
+    """One line on an asset's typed tables after a load (sync, import or rebuild)."""
+    if r is None:
+        return Text(
+            f"{name}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
+            f"{name}: typed tables wait for the form content (run htsd sync --asset {uid})",
+        ).get(lang)
+    return Text(
+        f"{name}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
+        f"({r.loaded} nạp, {r.unchanged} không đổi), {r.findings} phát hiện "
+        f"({r.duration_s:.1f} giây)",
+        f"{name}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
+        f"({r.loaded} loaded, {r.unchanged} unchanged), {r.findings} findings "
+        f"({r.duration_s:.1f} s)",
+    ).get(lang)
+
+
+def sync_run_lines(run: SyncRun, name_of: Callable[[str, str], str], lang: str) -> list[str]:
+    """Per asset of a sync: what was pulled, then its typed tables. `name_of(uid, server)`
+    names an asset."""
+    lines = []
+    for m in run.manifests:
+        name = name_of(m.asset_uid, m.server)
+        lines.append(sync_line(name, m, lang))
+        lines.append(load_line(name, m.asset_uid, run.loads.get(m.asset_uid), lang))
+    return lines
+
+
+def import_line(r: ImportResult, lang: str) -> str:
+    c = r.counts
+    return f"{r.path} → {r.asset_uid}: " + Text(
+        f"{c.new} mới, {c.edited} sửa, {c.unchanged} không đổi",
+        f"{c.new} new, {c.edited} edited, {c.unchanged} unchanged",
+    ).get(lang)
+
+
+def deploy_line(r: DeployResult, lang: str) -> str:
+    action = DEPLOY_ACTIONS.get(r.action)
+    return f"{r.form}: {r.asset_uid} {r.version_id} — {action.get(lang) if action else r.action}"
+
+
+def demo_deployed_line(r: DeployResult, count: int, lang: str) -> str:
+    return Text(
+        f"{r.form}: {r.asset_uid} đã triển khai, {count} bản ghi mẫu",
+        f"{r.form}: {r.asset_uid} deployed, {count} synthetic submissions",
+    ).get(lang)
+
+
+def status_lines(data: Mapping[str, Any], lang: str) -> list[str]:
+    """`htsd status` as text: the warehouse, each asset, its typed tables, the last run."""
+    lines = [f"{WAREHOUSE.get(lang)}: {data['warehouse']}"]
+    if not data["assets"]:
+        lines.append(NO_DATA_YET.get(lang))
+    for uid, entry in data["assets"].items():
+        name = label(uid, entry.get("form"))
+        lines.append(
+            Text(
+                f"{name}: {entry['submissions']} bản ghi, {entry['edited']} đã sửa, "
+                f"{entry['deleted']} đã xóa, {entry['history']} phiên bản cũ",
+                f"{name}: {entry['submissions']} submissions, {entry['edited']} edited, "
+                f"{entry['deleted']} deleted, {entry['history']} earlier versions",
+            ).get(lang)
+        )
+        typed = entry.get("typed")
+        if typed:
+            tables, repeats = typed["tables"][0], len(typed["tables"]) - 1
+            lines.append(
+                Text(
+                    f"  {typed['current']} dòng hiện hành trong {tables} (+{repeats} bảng lặp), "
+                    f"{typed['findings']} phát hiện khi nạp",
+                    f"  {typed['current']} current rows in {tables} (+{repeats} repeat tables), "
+                    f"{typed['findings']} load findings",
+                ).get(lang)
+            )
+    run = data["last_run"]
+    if run:
+        state = RUN_STATUS.get(run["status"], Text.same(run["status"]))
+        lines.append(
+            Text("Lần chạy cuối", "Last run").get(lang)
+            + f": #{run['id']} {run['command']} {state.get(lang)} {run['started_at']}"
+            + (f" — {run['error']}" if run.get("error") else "")
+        )
+    return lines
+
+
+def drift_lines(drift: Drift, lang: str) -> list[str]:
+    lines = [f"{drift.asset_uid}: {drift.from_version} → {drift.to_version}"]
+    if not drift.changes:
+        lines.append(NO_CHANGES.get(lang))
+    for c in drift.changes:
+        if c.change == "renamed":
+            what = f"{c.old_path} → {c.path}"
+        elif c.change == "retyped":
+            what = f"{c.path} ({c.old_type} → {c.new_type})"
+        else:
+            what = f"{c.path} ({c.new_type or c.old_type})"
+        change = DRIFT_CHANGES[c.change].get(lang)
+        lines.append(f"  {change:<9} {what} — {c.policy_text(lang)}")
+    return lines
+
+
+def check_ok_line(count: int, lang: str) -> str:
+    return Text(f"OK: {count} mục đã kiểm tra", f"OK: {count} items checked").get(lang)
+
+
+@contextmanager
+def progress_bars(console: Console) -> Iterator[ProgressCallback]:
+    """A progress callback drawing one bar per asset and stage on stderr (a terminal only)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(
+        *columns,
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as bar:
+        tasks: dict[tuple[str, str], TaskID] = {}
+
+        def update(asset: str, stage: str, done: int, total: int | None) -> None:
+            key = (asset, stage)
+            if key not in tasks:
+                tasks[key] = bar.add_task(f"{asset} {stage}", total=total)
+            bar.update(tasks[key], completed=done, total=total)
+
+        yield update
