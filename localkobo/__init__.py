@@ -1,11 +1,17 @@
-"""A local KoboToolbox-compatible server (API v2), faithful to ../shared/KOBO-API.md §12.
+"""A local KoboToolbox-compatible server (KPI API v2) for the tests, the benchmark,
+`htsd serve-kobo` and `htsd demo`.
 
-Used by the tests, the benchmark and `htsd demo`. `LocalKobo` holds the state (assets,
-versions, submissions, tokens, faults); `LocalKoboServer` serves it over real HTTP on
-127.0.0.1.
+`LocalKobo` (localkobo.store) holds the state: tokens, assets and their versions,
+submissions, validation statuses, and the `Faults` (localkobo.faults) the tests switch on.
+`LocalKoboServer` (localkobo.http) serves it over real HTTP on 127.0.0.1, the routes
+(localkobo.routes, localkobo.deploy_routes) answering as the real server does.
+`localkobo.province` makes a ready server holding the forms htsd builds, answered by
+`localkobo.generate`. This package may use `forms`, never `etl`, `warehouse` or
+`validation`: it stands in for the server the product talks to.
 """
 
-from localkobo.server import LocalKoboServer
-from localkobo.store import Faults, LocalAsset, LocalKobo
+from localkobo.faults import Faults
+from localkobo.http import LocalKoboServer
+from localkobo.store import LocalAsset, LocalKobo
 
 __all__ = ["Faults", "LocalAsset", "LocalKobo", "LocalKoboServer"]

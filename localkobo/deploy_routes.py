@@ -1,4 +1,13 @@
-"""Asset creation, XLSForm imports and deployments of the local KoboToolbox (KOBO-API.md §7)."""
+"""The write side of assets: creating one, importing an XLSForm into a new or an existing
+asset, and deploying, redeploying, archiving or unarchiving it.
+
+An import answers 201 `processing` at once; the task is run when it is first polled and
+then reads `complete` (the asset created or updated) or `error` (a parse failure, or a
+destination the user may not change, reported in the task only). The .xlsx is read as
+KoboToolbox stores it, with `forms.kpi.xlsform_to_kpi_content`. A new deployment is
+inactive unless the body says `active`; a PATCH whose body is `active` alone archives or
+unarchives, any other PATCH redeploys the current version.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +16,17 @@ import random
 import string
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from localkobo.server import KoboApi, _Handler
+from forms.kpi import xlsform_to_kpi_content
+from localkobo.api import ApiError, Reply, Request
+from localkobo.store import LocalAsset, LocalKobo
+from localkobo.views import FORBIDDEN, NOT_FOUND, asset_json, username, visible_asset
 
-Reply = tuple[int, Any, dict[str, str]]
 
-
-def _form_fields(handler: _Handler, body: bytes) -> dict[str, Any]:
-    """multipart/form-data fields: text values as str, files as bytes."""
-    content_type = handler.headers.get("Content-Type", "")
+def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
+    """multipart/form-data fields: text values as str, files as bytes (or a JSON body)."""
+    content_type = request.header("Content-Type")
     if not content_type.startswith("multipart/form-data"):
         try:
             data = json.loads(body or b"{}")
@@ -44,35 +53,31 @@ def _uid(prefix: str, rng: random.Random) -> str:
 
 
 class DeployRoutes:
-    """The write side of assets, used by KoboApi."""
+    """The routes that create, import and deploy assets; KoboApi lists them."""
 
-    def __init__(self, api: KoboApi) -> None:
-        self.api = api
+    def __init__(self, kobo: LocalKobo) -> None:
+        self.kobo = kobo
 
-    def create_asset(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
-        from localkobo.server import ApiError
-
-        user = handler.username(required=True)
+    def create_asset(self, request: Request, _params: dict[str, str], body: bytes) -> Reply:
+        user = username(self.kobo, request, required=True)
         assert user is not None
         data = json.loads(body or b"{}")
         if not data.get("name"):
             raise ApiError(400, {"name": ["This field is required."]})
-        asset = self.api.kobo.create_asset(
+        asset = self.kobo.create_asset(
             user, str(data["name"]), None, asset_type=str(data.get("asset_type") or "empty")
         )
-        return 201, self.api._asset_json(handler, asset, True), {}
+        return 201, asset_json(request, asset, True), {}
 
-    def create_import(self, handler: _Handler, _params: dict[str, str], body: bytes) -> Reply:
-        from localkobo.server import ApiError
-
-        user = handler.username(required=True)
+    def create_import(self, request: Request, _params: dict[str, str], body: bytes) -> Reply:
+        user = username(self.kobo, request, required=True)
         assert user is not None
-        fields = _form_fields(handler, body)
+        fields = _form_fields(request, body)
         if "file" not in fields:
             raise ApiError(400, {"detail": "file, url or base64Encoded is required"})
-        with self.api.kobo.lock:
-            uid = _uid("i", self.api.kobo.rng)
-            self.api.kobo.imports[uid] = {
+        with self.kobo.lock:
+            uid = _uid("i", self.kobo.rng)
+            self.kobo.imports[uid] = {
                 "uid": uid,
                 "status": "processing",
                 "messages": {},
@@ -80,27 +85,23 @@ class DeployRoutes:
                 "_user": user,
                 "_fields": fields,
             }
-        url = handler.absolute(f"/api/v2/imports/{uid}/", {})
+        url = request.absolute(f"/api/v2/imports/{uid}/", {})
         return 201, {"uid": uid, "url": url, "status": "processing"}, {}
 
     def import_detail(
-        self, handler: _Handler, _params: dict[str, str], _body: bytes, uid: str
+        self, request: Request, _params: dict[str, str], _body: bytes, uid: str
     ) -> Reply:
-        from localkobo.server import ApiError
-
-        handler.username(required=True)
-        with self.api.kobo.lock:
-            task = self.api.kobo.imports.get(uid)
+        username(self.kobo, request, required=True)
+        with self.kobo.lock:
+            task = self.kobo.imports.get(uid)
             if task is None:
-                raise ApiError(404, {"detail": "Not found."})
+                raise ApiError(404, NOT_FOUND)
             if task["status"] == "processing":
                 self._run_import(task)
             public = {k: v for k, v in task.items() if not k.startswith("_")}
         return 200, public, {}
 
     def _run_import(self, task: dict[str, Any]) -> None:
-        from forms.kpi import xlsform_to_kpi_content
-
         fields, user = task["_fields"], task["_user"]
         try:
             content = xlsform_to_kpi_content(fields["file"])
@@ -113,7 +114,7 @@ class DeployRoutes:
         destination = str(fields.get("destination") or "")
         if destination:
             target = destination.rstrip("/").split("/")[-1]
-            asset = self.api.kobo.assets.get(target)
+            asset = self.kobo.assets.get(target)
             if asset is None or not asset.can(user, "change_asset"):
                 task.update(
                     status="error",
@@ -123,36 +124,30 @@ class DeployRoutes:
                     },
                 )
                 return
-            self.api.kobo.replace_content(target, content, name=title)
+            self.kobo.replace_content(target, content, name=title)
             key = "updated"
         else:
             library = fields.get("library") not in ("false", False)
             survey_rows = [r for r in content.get("survey", []) if r.get("type")]
             kind = "survey" if not library else ("block" if len(survey_rows) > 1 else "question")
             name = title or str(fields.get("name") or "import").rsplit(".", 1)[0]
-            asset = self.api.kobo.create_asset(user, name, content, asset_type=kind)
+            asset = self.kobo.create_asset(user, name, content, asset_type=kind)
             key = "created"
         task.update(
             status="complete",
             messages={key: [{"uid": asset.uid, "kind": "asset", "owner__username": asset.owner}]},
         )
 
-    def deployment(
-        self, handler: _Handler, _params: dict[str, str], body: bytes, uid: str
-    ) -> Reply:
-        from localkobo.server import ApiError
-
-        method = handler.command
-        with self.api.kobo.lock:
-            asset, user = self.api._asset(handler, uid)
+    def deployment(self, request: Request, _params: dict[str, str], body: bytes, uid: str) -> Reply:
+        method = request.command
+        with self.kobo.lock:
+            asset, user = visible_asset(self.kobo, request, uid)
             if method == "GET":
                 if not asset.deployed:
-                    raise ApiError(404, {"detail": "Not found."})
-                return 200, self._deployment_json(handler, asset), {}
+                    raise ApiError(404, NOT_FOUND)
+                return 200, self._deployment_json(request, asset), {}
             if not asset.can(user, "change_asset"):
-                raise ApiError(
-                    403, {"detail": "You do not have permission to perform this action."}
-                )
+                raise ApiError(403, FORBIDDEN)
             data = json.loads(body or b"{}")
             if method == "POST" and asset.deployed:
                 raise ApiError(405, {"detail": "Use PATCH to update an existing deployment"})
@@ -162,18 +157,18 @@ class DeployRoutes:
                 raise ApiError(500, {"detail": "BadAssetTypeException"})
             if method == "PATCH" and set(data) == {"active"}:
                 asset.active = bool(data["active"])  # archive / unarchive only
-                return 200, self._deployment_json(handler, asset), {}
+                return 200, self._deployment_json(request, asset), {}
             if "version_id" in data and data["version_id"] != asset.version_id:
                 raise ApiError(500, {"detail": "Only the current version_id can be deployed"})
             if not asset.versions:
                 raise ApiError(400, {"error": "The form has no content"})
-            self.api.kobo.deploy(uid, active=bool(data.get("active", False)))
-            return 200, self._deployment_json(handler, asset), {}
+            self.kobo.deploy(uid, active=bool(data.get("active", False)))
+            return 200, self._deployment_json(request, asset), {}
 
-    def _deployment_json(self, handler: _Handler, asset: Any) -> dict[str, Any]:
+    def _deployment_json(self, request: Request, asset: LocalAsset) -> dict[str, Any]:
         return {
             "backend": "openrosa",
             "active": asset.active,
             "version_id": asset.deployed_version_id,
-            "asset": self.api._asset_json(handler, asset, True),
+            "asset": asset_json(request, asset, True),
         }

@@ -1,4 +1,4 @@
-"""The subset of Mongo query semantics that KoboToolbox passes through (KOBO-API.md §3).
+"""The subset of Mongo query semantics that the KoboToolbox data endpoint passes through.
 
 Only the whitelisted operators act as operators; any other `$` key becomes a literal field
 name on the real server, so it matches nothing here too. Values are compared only with

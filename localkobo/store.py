@@ -1,7 +1,10 @@
-"""State of the local KoboToolbox: users and tokens, assets with versions, submissions, faults.
+"""State of the local KoboToolbox: users and tokens, assets with their versions, deployment
+and sharing, submissions with their validation statuses, and the `Faults` switched on.
 
 Submissions are stored as the API returns them, minus the keys the server injects on the
-way out (`_validation_status`, `_attachments`, `_geolocation`, ... are added by the server).
+way out (`rendered` adds `_validation_status`, `_attachments`, `_geolocation` and, with
+`legacy_tags`, `_tags`/`_notes`). `generate` adds submissions answered by
+`localkobo.generate` from the deployed content.
 All answers are strings; unanswered questions are absent; repeats are lists of full-path
 objects. Edits keep `_id`, `_submission_time` and `meta/rootUuid` and change `_uuid`,
 `meta/instanceID` and `meta/deprecatedID`. Deletions are hard.
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from localkobo.faults import Faults
 from localkobo.generate import generate_answers
 
 VALIDATION_STATUSES = {
@@ -42,30 +46,6 @@ def _now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-@dataclass
-class Faults:
-    """Failures the tests switch on. Rates are per request to the data endpoint."""
-
-    rate_429: float = 0.0
-    rate_502: float = 0.0
-    rate_504: float = 0.0
-    retry_after: int = 1
-    slow_seconds: float = 0.0
-    drop_body_requests: set[int] = field(default_factory=set)  # nth data request (1-based)
-    # Faults for the next data requests, in order, before the rates apply:
-    # "429", "502", "504", "drop" (connection dropped mid-body) or "ok".
-    script: list[str] = field(default_factory=list)
-    seed: int = 7
-    data_requests: int = 0
-    injected: int = 0
-
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-
-    def draw(self) -> float:
-        return self._rng.random()
 
 
 @dataclass
@@ -412,7 +392,7 @@ _VERSION_ROW = frozenset({"__version__", "_version_", "__version", "_version"})
 
 
 def _strip_version_rows(content: dict[str, Any]) -> dict[str, Any]:
-    """KPI strips rows named like `__version__` from content on save (KOBO-API.md §7.3)."""
+    """KPI strips rows named like `__version__` from content on save (it sets the version)."""
     survey = [
         row
         for row in content.get("survey", [])
