@@ -211,22 +211,33 @@ class KoboClient:
         result: dict[str, Any] = self.request("GET", f"/api/v2/assets/{uid}/", asset=uid)
         return result
 
-    def iter_assets(self, query: str = "asset_type:survey") -> Iterator[dict[str, Any]]:
-        url: str | None = "/api/v2/assets/"
-        params: dict[str, Any] | None = {"q": query, "limit": 100}
+    def _pages(
+        self, path: str, params: Mapping[str, Any] | None, asset: str = ""
+    ) -> Iterator[Page]:
+        """Every page of a paginated list, following `next` until it is null."""
+        url: str | None = path
         while url:
-            page = self.request("GET", url, params=params)
-            yield from page.get("results", [])
-            url, params = page.get("next"), None
+            body = self.request("GET", url, asset=asset, params=params)
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise KoboError(
+                    KoboCode.NOT_JSON,
+                    where=self.server,
+                    params={"server": self.server, "path": path},
+                )
+            self.stats.pages += 1
+            page = Page(int(body.get("count") or 0), list(body["results"]), body.get("next"))
+            yield page
+            url, params = page.next_url, None
+
+    def iter_assets(self, query: str = "asset_type:survey") -> Iterator[dict[str, Any]]:
+        for page in self._pages("/api/v2/assets/", {"q": query, "limit": 100}):
+            yield from page.results
 
     def iter_versions(self, uid: str, *, deployed: bool = False) -> Iterator[dict[str, Any]]:
         """The asset's versions, newest first (paginated)."""
-        url: str | None = f"/api/v2/assets/{uid}/versions/"
-        params: dict[str, Any] | None = {"deployed": "true"} if deployed else None
-        while url:
-            page = self.request("GET", url, asset=uid, params=params)
-            yield from page.get("results", [])
-            url, params = page.get("next"), None
+        params = {"deployed": "true"} if deployed else None
+        for page in self._pages(f"/api/v2/assets/{uid}/versions/", params, asset=uid):
+            yield from page.results
 
     def get_version(self, uid: str, version_uid: str) -> dict[str, Any]:
         """One version with its `content`, to decode submissions collected with it."""
@@ -291,20 +302,7 @@ class KoboClient:
             first["query"] = json.dumps(dict(query), separators=(",", ":"))
         if fields:
             first["fields"] = json.dumps(fields, separators=(",", ":"))
-        params: dict[str, Any] | None = first
-        url: str | None = f"/api/v2/assets/{uid}/data/"
-        while url:
-            body = self.request("GET", url, asset=uid, params=params)
-            if not isinstance(body, dict) or "results" not in body:
-                raise KoboError(
-                    KoboCode.NOT_JSON,
-                    where=self.server,
-                    params={"server": self.server, "path": f"/api/v2/assets/{uid}/data/"},
-                )
-            self.stats.pages += 1
-            page = Page(int(body.get("count", 0)), list(body["results"]), body.get("next"))
-            yield page
-            url, params = page.next_url, None
+        yield from self._pages(f"/api/v2/assets/{uid}/data/", first, asset=uid)
 
 
 VALIDATION_STATUSES = (
