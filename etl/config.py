@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import ErrorCode, HtsdError, Message
+from forms.text import Text
 
 DEFAULT_DATABASE_URL = "sqlite:///htsd.sqlite"
 DEFAULT_KOBO_URL = "https://kf.kobotoolbox.org"
@@ -45,8 +46,8 @@ class ConfigCode(ErrorCode):
         Message(
             "khóa '{key}' không hợp lệ: {detail}",
             "key '{key}' is invalid: {detail}",
-            "{fix_vi}",
-            "{fix_en}",
+            "{fix}",
+            "{fix}",
         ),
     )
     TOKEN_IN_FILE = (
@@ -114,8 +115,10 @@ def _read_file(path: Path) -> dict[str, Any]:
                     params={
                         "key": section,
                         "detail": "unknown section",
-                        "fix_vi": "các mục hợp lệ: [kobo], [report]",
-                        "fix_en": "valid sections are [kobo] and [report]",
+                        "fix": Text(
+                            "các mục hợp lệ: [kobo], [report]",
+                            "valid sections are [kobo] and [report]",
+                        ),
                     },
                 )
             for key in keys:
@@ -132,8 +135,10 @@ def _read_file(path: Path) -> dict[str, Any]:
                         params={
                             "key": f"{section}.{key}",
                             "detail": "unknown key",
-                            "fix_vi": "các khóa hợp lệ: " + ", ".join(sorted(allowed)),
-                            "fix_en": "valid keys are " + ", ".join(sorted(allowed)),
+                            "fix": Text(
+                                "các khóa hợp lệ: " + ", ".join(sorted(allowed)),
+                                "valid keys are " + ", ".join(sorted(allowed)),
+                            ),
                         },
                     )
         else:
@@ -146,8 +151,10 @@ def _read_file(path: Path) -> dict[str, Any]:
                     params={
                         "key": section,
                         "detail": "unknown key",
-                        "fix_vi": "các khóa hợp lệ: database_url, language, province",
-                        "fix_en": "valid keys are database_url, language, province",
+                        "fix": Text(
+                            "các khóa hợp lệ: database_url, language, province",
+                            "valid keys are database_url, language, province",
+                        ),
                     },
                 )
     return data
@@ -161,8 +168,7 @@ def _check_language(value: str, where: str, key: str) -> str:
             params={
                 "key": key,
                 "detail": f"'{value}'",
-                "fix_vi": "dùng 'vi' hoặc 'en'",
-                "fix_en": "use 'vi' or 'en'",
+                "fix": Text("dùng 'vi' hoặc 'en'", "use 'vi' or 'en'"),
             },
         )
     return value
@@ -192,8 +198,10 @@ def load_settings(
             params={
                 "key": "kobo.assets",
                 "detail": "must map form names to asset uids",
-                "fix_vi": 'ví dụ: [kobo.assets] gia_dinh = "aXyz..."',
-                "fix_en": 'for example: [kobo.assets] gia_dinh = "aXyz..."',
+                "fix": Text(
+                    'ví dụ: [kobo.assets] gia_dinh = "aXyz..."',
+                    'for example: [kobo.assets] gia_dinh = "aXyz..."',
+                ),
             },
         )
     lang = language or env.get("HTSD_LANG") or data.get("language") or "vi"

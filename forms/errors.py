@@ -67,6 +67,11 @@ class _SafeDict(dict[str, Any]):
         return "{" + key + "}"
 
 
+def _in(lang: str, params: dict[str, Any]) -> _SafeDict:
+    """The parameters for one language: a `Text` parameter gives its text in that language."""
+    return _SafeDict({k: v.get(lang) if isinstance(v, Text) else v for k, v in params.items()})
+
+
 @dataclass
 class HtsdError(Exception):
     """Root of every error meant for a person: a code, a place and message parameters."""
@@ -84,10 +89,10 @@ class HtsdError(Exception):
 
     def text(self) -> Text:
         """`what — fix` in both languages, without the code and place."""
-        values = _SafeDict(self.params)
         message = self.code.message
         parts = []
         for lang in ("vi", "en"):
+            values = _in(lang, self.params)
             what = message.what.get(lang).format_map(values)
             fix = message.fix.get(lang).format_map(values)
             parts.append(f"{what} — {fix}" if fix else what)

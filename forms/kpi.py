@@ -18,8 +18,7 @@ from os import PathLike
 from typing import Any
 
 from forms.messages import FormsCode, FormsError
-from forms.schema import SELECT_TYPES, form_languages
-from forms.xlsform import TRANSLATED, XLSFormData, read_xlsform
+from forms.xlsform import SELECT_TYPES, TRANSLATED, XLSFormData, form_languages, read_xlsform
 
 _META_KEYS = {"$autoname", "$xpath", "$autovalue", "$given_name", "$prev", "$index"}
 

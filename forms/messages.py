@@ -33,9 +33,8 @@ class FormsCode(ErrorCode):
     POINTS_MISMATCH = (
         "FRM001",
         Message(
-            "điểm không khớp: {what_vi} cộng lại được {actual} điểm, "
-            "nhưng khai báo {declared} điểm",
-            "points do not add up: {what_en} add up to {actual} points but {declared} are declared",
+            "điểm không khớp: {what} cộng lại được {actual} điểm, nhưng khai báo {declared} điểm",
+            "points do not add up: {what} add up to {actual} points but {declared} are declared",
             "sửa max_points của các chỉ tiêu hoặc của nhóm/tổng cho khớp",
             "correct the max_points of the items or of the group/total so that they agree",
         ),

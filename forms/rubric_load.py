@@ -342,8 +342,7 @@ class _Reader:
             self.problem(
                 FormsCode.POINTS_MISMATCH,
                 label,
-                what_vi=f"các chỉ tiêu của nhóm {group_id}",
-                what_en=f"the items of group {group_id}",
+                what=Text(f"các chỉ tiêu của nhóm {group_id}", f"the items of group {group_id}"),
                 actual=_fmt(actual),
                 declared=_fmt(group.max_points),
             )
@@ -401,8 +400,7 @@ def _check_whole(reader: _Reader, rubric: Rubric) -> None:
         reader.problem(
             FormsCode.POINTS_MISMATCH,
             "total",
-            what_vi="các nhóm",
-            what_en="the groups",
+            what=Text("các nhóm", "the groups"),
             actual=_fmt(actual),
             declared=_fmt(rubric.total.points),
         )

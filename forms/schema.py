@@ -17,17 +17,11 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
+from forms.kpi import kpi_content_to_xlsform
 from forms.messages import FormsCode, FormsError
 from forms.text import Language, language_code
-from forms.xlsform import TRANSLATED, XLSFormData, read_xlsform
+from forms.xlsform import SELECT_TYPES, XLSFormData, form_languages, read_xlsform
 
-SELECT_TYPES = (
-    "select_one",
-    "select_multiple",
-    "select_one_from_file",
-    "select_multiple_from_file",
-    "rank",
-)
 NO_DATA_TYPES = ("note",)
 _STRUCTURAL = {"begin_group", "end_group", "begin_repeat", "end_repeat"}
 
@@ -113,23 +107,6 @@ def _split_type(raw: str) -> tuple[str, str | None]:
     return parts[0], None
 
 
-def form_languages(form: XLSFormData) -> tuple[tuple[Language, ...], str]:
-    """The form's languages, default first, and the default language's code."""
-    names: dict[str | None, None] = {}
-    for row in (*form.survey, *form.choices):
-        for key in row:
-            base, _, lang = key.partition("::")
-            if base in TRANSLATED or key.startswith("media::"):
-                names.setdefault(lang or None, None)
-    if not names:
-        names[None] = None
-    default_name = form.settings.get("default_language") or None
-    languages = [Language(language_code(n), n) for n in names]
-    if default_name and default_name in names:
-        languages.sort(key=lambda lang: lang.name != default_name)
-    return tuple(languages), languages[0].code
-
-
 def _translations(row: Mapping[str, str], base: str) -> dict[str, str]:
     found = {}
     for key, value in row.items():
@@ -162,8 +139,6 @@ class FormSchema:
     @classmethod
     def from_kpi_content(cls, content: Mapping[str, Any], version: str | None = None) -> FormSchema:
         """From KoboToolbox asset `content` (KOBO-API.md §2); `version` overrides settings."""
-        from forms.kpi import kpi_content_to_xlsform
-
         schema = cls.from_rows(kpi_content_to_xlsform(content))
         if version is None:
             return schema

@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from forms.messages import FormsCode, FormsError
-from forms.text import LANGUAGES, column
+from forms.text import LANGUAGES, Language, column, language_code
 
 TRANSLATED = ("label", "hint", "constraint_message", "required_message", "media::image")
 SURVEY_COLUMNS: tuple[str, ...] = (
@@ -176,3 +176,29 @@ def read_xlsform(source: str | PathLike[str] | bytes) -> XLSFormData:
         )
     finally:
         workbook.close()
+
+
+SELECT_TYPES = (
+    "select_one",
+    "select_multiple",
+    "select_one_from_file",
+    "select_multiple_from_file",
+    "rank",
+)
+
+
+def form_languages(form: XLSFormData) -> tuple[tuple[Language, ...], str]:
+    """The form's languages, default first, and the default language's code."""
+    names: dict[str | None, None] = {}
+    for row in (*form.survey, *form.choices):
+        for key in row:
+            base, _, lang = key.partition("::")
+            if base in TRANSLATED or key.startswith("media::"):
+                names.setdefault(lang or None, None)
+    if not names:
+        names[None] = None
+    default_name = form.settings.get("default_language") or None
+    languages = [Language(language_code(n), n) for n in names]
+    if default_name and default_name in names:
+        languages.sort(key=lambda lang: lang.name != default_name)
+    return tuple(languages), languages[0].code
