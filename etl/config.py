@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import ErrorCode, HtsdError, Message
+from forms.reference import PROVINCE
 from forms.text import Text
 
 DEFAULT_DATABASE_URL = "sqlite:///htsd.sqlite"
@@ -64,7 +65,6 @@ class ConfigCode(ErrorCode):
 _KNOWN_KEYS: dict[str, set[str]] = {
     "": {"database_url", "language", "province"},
     "kobo": {"url", "assets"},
-    "report": {"language", "out_dir"},
 }
 
 
@@ -77,8 +77,7 @@ class Settings:
     kobo_token: str | None = field(default=None, repr=False)
     assets: dict[str, str] = field(default_factory=dict)
     language: str = "vi"
-    province: str = "06"
-    report_out_dir: str = "report"
+    province: str = PROVINCE
     config_path: Path | None = None
 
 
@@ -116,8 +115,7 @@ def _read_file(path: Path) -> dict[str, Any]:
                         "key": section,
                         "detail": "unknown section",
                         "fix": Text(
-                            "các mục hợp lệ: [kobo], [report]",
-                            "valid sections are [kobo] and [report]",
+                            "mục hợp lệ duy nhất: [kobo]", "the only valid section is [kobo]"
                         ),
                     },
                 )
@@ -174,6 +172,26 @@ def _check_language(value: str, where: str, key: str) -> str:
     return value
 
 
+def _check_province(value: Any, where: str) -> str:
+    """The province: htsd ships the reference data (units, crosswalk, classes) of one."""
+    if str(value) != PROVINCE:
+        raise HtsdError(
+            ConfigCode.BAD_KEY,
+            where=where,
+            params={
+                "key": "province",
+                "detail": f"'{value}'",
+                "fix": Text(
+                    f"htsd chỉ có danh mục đơn vị hành chính của tỉnh Bắc Kạn: dùng "
+                    f'"{PROVINCE}" hoặc bỏ khóa này',
+                    f'htsd ships the administrative units of Bắc Kạn only: use "{PROVINCE}" '
+                    "or remove the key",
+                ),
+            },
+        )
+    return PROVINCE
+
+
 def load_settings(
     config: str | None = None,
     *,
@@ -187,7 +205,6 @@ def load_settings(
     path = find_config(config, env)
     data = _read_file(path) if path else {}
     kobo = data.get("kobo", {})
-    report = data.get("report", {})
     where = str(path) if path else "htsd.toml"
 
     assets = kobo.get("assets", {})
@@ -214,7 +231,6 @@ def load_settings(
         kobo_token=env.get("KOBOTOOLBOX_TOKEN") or None,
         assets=dict(assets),
         language=_check_language(str(lang), where, "language"),
-        province=str(data.get("province", "06")),
-        report_out_dir=str(report.get("out_dir", "report")),
+        province=_check_province(data.get("province", PROVINCE), where),
         config_path=path,
     )

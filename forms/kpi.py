@@ -1,6 +1,6 @@
 """KoboToolbox (KPI) asset `content` ⇄ XLSForm rows.
 
-KPI content (KOBO-API.md §2): `survey` rows with `type` (`select_one` plus
+KPI content (docs/KOBO-API.md §2): `survey` rows with `type` (`select_one` plus
 `select_from_list_name`, `begin_group`, ...), `name` or `$autoname`, `$kuid`, `$xpath`;
 `choices` rows with `list_name`, `name`, `label`; `settings`; `translations` (language names,
 `[null]` for an unnamed one) and `translated` (the columns holding one value per translation,

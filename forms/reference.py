@@ -65,6 +65,9 @@ TASK_COLUMNS = (
 REMOTE_CLASSES = ("I", "II", "III", "I_or_II", "unknown")
 _VILLAGE_CODE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
+PROVINCE = "06"  # GSO code of Bắc Kạn, whose reference data htsd ships
+SUCCESSOR_PROVINCE = "19"  # Thái Nguyên, which took it over on 2025-07-01
+
 
 @dataclass(frozen=True)
 class Era:
@@ -248,7 +251,7 @@ class Reference:
             )
         units = {
             1: tuple(
-                AdminUnit(r["commune_code"], r["commune_name"], 1, "06", r["district_code"])
+                AdminUnit(r["commune_code"], r["commune_name"], 1, PROVINCE, r["district_code"])
                 for r in era1
             ),
             2: tuple(
@@ -256,7 +259,7 @@ class Reference:
                     r["commune_code"],
                     r["commune_name"],
                     2,
-                    "06",
+                    PROVINCE,
                     r["district_code"],
                     remote_class=remote.get(r["commune_code"]),
                 )
@@ -417,7 +420,7 @@ def _era3_units(links: list[dict[str, str]]) -> tuple[AdminUnit, ...]:
         names[code] = row["new_commune_name"]
         districts.setdefault(code, set()).add(row["old_district_code"])
     return tuple(
-        AdminUnit(code, names[code], 3, "19", None, tuple(sorted(districts[code])))
+        AdminUnit(code, names[code], 3, SUCCESSOR_PROVINCE, None, tuple(sorted(districts[code])))
         for code in sorted(names)
     )
 

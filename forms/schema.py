@@ -138,7 +138,7 @@ class FormSchema:
 
     @classmethod
     def from_kpi_content(cls, content: Mapping[str, Any], version: str | None = None) -> FormSchema:
-        """From KoboToolbox asset `content` (KOBO-API.md §2); `version` overrides settings."""
+        """From KoboToolbox asset `content` (docs/KOBO-API.md §2); `version` overrides settings."""
         schema = cls.from_rows(kpi_content_to_xlsform(content))
         if version is None:
             return schema

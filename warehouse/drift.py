@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from forms.schema import Field, FormSchema
+from forms.text import Text
 from warehouse.catalog import other_table_names, read_layout
 from warehouse.layout import Layout, plan_layout
 from warehouse.messages import WarehouseCode, WarehouseError
@@ -33,20 +34,20 @@ from warehouse.versions import form_versions
 
 ORDER = ("renamed", "added", "removed", "retyped")
 
-POLICY_TEXT: dict[str, tuple[str, str]] = {
-    "add_column": (
+POLICY_TEXT: dict[str, Text] = {
+    "add_column": Text(
         "thêm cột {column}; các bản ghi trước để trống",
         "new column {column}; earlier submissions left NULL",
     ),
-    "keep_column": (
+    "keep_column": Text(
         "giữ cột {column}; các bản ghi sau để trống",
         "column {column} kept; later submissions left NULL",
     ),
-    "same_column": (
+    "same_column": Text(
         "tiếp tục ghi vào cột {column}",
         "answers go on in column {column}",
     ),
-    "new_column": (
+    "new_column": Text(
         "cột mới {column}; cột {old_column} giữ các giá trị trước",
         "new column {column}; column {old_column} keeps the earlier values",
     ),
@@ -69,10 +70,10 @@ class Change:
     old_table: str | None = None  # set when the earlier values are in another table
 
     def policy_text(self, lang: str = "vi") -> str:
-        vi, en = POLICY_TEXT.get(self.policy, ("", ""))
+        text = POLICY_TEXT.get(self.policy, Text("", ""))
         old = f"{self.old_table}.{self.old_column}" if self.old_table else self.old_column
         column = f"{self.table}.{self.column}" if self.old_table else self.column
-        return (en if lang == "en" else vi).format(column=column or "-", old_column=old or "-")
+        return text.get(lang).format(column=column or "-", old_column=old or "-")
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Answer strings → typed values, by the storage kind of the question.
 
-KoboToolbox sends every answer as a string (KOBO-API.md §4). Each question type is stored as
+KoboToolbox sends every answer as a string (docs/KOBO-API.md §4). Each question type is stored as
 one *kind*:
 
 | kind              | question types                                   | Python value          |

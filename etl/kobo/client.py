@@ -266,7 +266,7 @@ class KoboClient:
 
     def set_validation_statuses(self, uid: str, submission_ids: list[int], status_uid: str) -> str:
         """Bulk update. The uid is checked first: the server silently clears statuses when it
-        does not know the uid (KOBO-API.md §6)."""
+        does not know the uid (docs/KOBO-API.md §6)."""
         check_status_uid(status_uid)
         body = self.request(
             "PATCH",

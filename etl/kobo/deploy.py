@@ -1,10 +1,11 @@
-"""Create or replace a form on KoboToolbox and (re)deploy it (KOBO-API.md §7).
+"""Create or replace a form on KoboToolbox and (re)deploy it (docs/KOBO-API.md §7).
 
-Plan, then execute: `plan_deploy` compares what is built with what the server and the
-warehouse know and says what must happen; `deploy_form` does it:
-1. create an empty survey asset when the form has none yet;
-2. import the .xlsx with `destination` (replacing the content) and poll the import task;
-3. POST the deployment the first time, PATCH it with the current `version_id` afterwards —
+`deploy_form` compares the built form's content digest with the one recorded at the last
+deploy (etl/pipeline.py `deploy` passes it) and leaves an unchanged, deployed form alone;
+otherwise it:
+1. creates an empty survey asset when the form has none yet;
+2. imports the .xlsx with `destination` (replacing the content) and polls the import task;
+3. POSTs the deployment the first time, PATCHes it with the current `version_id` afterwards —
    only when the deployed version is not already the current one.
 """
 
@@ -54,7 +55,7 @@ class DeployResult:
     form: str
     asset_uid: str
     version_id: str
-    action: str  # created | updated | redeployed | unchanged
+    action: str  # created | updated | unchanged
     xlsform_hash: str
 
 

@@ -79,7 +79,7 @@ def test_verified_facts_of_domain(rubrics: dict[str, Rubric]) -> None:
         assert rubric.pass_provisional and rubric.score_provisional
 
 
-# What DOMAIN.md supports, and so the only entries a rubric may mark verified: of QĐ 448
+# What docs/DOMAIN.md supports, and so the only entries a rubric may mark verified: of QĐ 448
 # part A, the points of groups 1 and 2 and of items 1a–2b, and item 2a's rule (adults 19–60,
 # those unable to learn excepted, literate at level 1 or above); not how an item is scored.
 # Of TT 22/2020 (fully known): all of it; its items are conditions carrying points, so the

@@ -17,7 +17,7 @@ from forms.text import EN, VI, column
 from forms.xlsform import XLSFormData, write_xlsx
 
 # A bilingual KPI asset content with a nested repeat and rows named only by $autoname,
-# shaped as GET /api/v2/assets/{uid}/ returns it (KOBO-API.md §2).
+# shaped as GET /api/v2/assets/{uid}/ returns it (docs/KOBO-API.md §2).
 KPI_CONTENT: dict[str, Any] = {
     "schema": "1",
     "translations": ["Tiếng Việt (vi)", "English (en)"],
