@@ -3,7 +3,8 @@
 Each case starts a local KoboToolbox with N generated submissions, syncs them into a fresh
 SQLite warehouse (and, when HTSD_BENCH_POSTGRES_URL is set, a fresh schema of that PostgreSQL
 database, dropped afterwards) and loads the typed
-tables, then runs a second, incremental sync and load (which change nothing). Figures are
+tables (timing its stages: normalise, validate, write), then runs a second, incremental sync
+and load (which change nothing). Figures are
 wall-clock seconds and submissions per second on this machine; peak memory is the process's
 maximum resident set size after each case.
 
@@ -67,6 +68,9 @@ def _case(size: int, url: str) -> dict[str, Any]:
         "first_sync_per_s": round(size / first_s),
         "first_load_s": round(load_s, 2),
         "first_load_per_s": round(size / load_s),
+        "normalise_s": loaded.normalise_s,
+        "validate_s": loaded.validate_s,
+        "write_s": loaded.write_s,
         "second_sync_s": round(second_s, 2),
         "second_load_s": round(second_load_s, 2),
         "pages": first.pages,
@@ -113,7 +117,9 @@ def main() -> None:
                     print(
                         f"{r['database']:<12} {r['submissions']:>7} subs  first sync "
                         f"{r['first_sync_s']:>6.2f}s ({r['first_sync_per_s']:>6}/s)  "
-                        f"load {r['first_load_s']:>6.2f}s ({r['first_load_per_s']:>6}/s)  "
+                        f"load {r['first_load_s']:>6.2f}s ({r['first_load_per_s']:>6}/s: "
+                        f"normalise {r['normalise_s']:.2f}s, validate {r['validate_s']:.2f}s, "
+                        f"write {r['write_s']:.2f}s)  "
                         f"incremental {r['second_sync_s']:>5.2f}s + {r['second_load_s']:>5.2f}s  "
                         f"peak RSS {r['peak_rss_mb']} MB"
                     )
