@@ -14,7 +14,13 @@ from etl.errors import SyncCode, SyncError
 @click.command("sync")
 @click.option("--asset", "assets", multiple=True, metavar="UID", help="Asset uid (repeatable).")
 @click.option("--no-sweep", is_flag=True, help="Skip the pass that finds edits and deletions.")
-@click.option("--page-size", default=1000, show_default=True, help="Submissions per request.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 1000),
+    default=1000,
+    show_default=True,
+    help="Submissions per request (1–1000, the server's cap).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run manifest as JSON.")
 @pass_app
 @handle_errors

@@ -214,8 +214,12 @@ class KoboClient:
     def _pages(
         self, path: str, params: Mapping[str, Any] | None, asset: str = ""
     ) -> Iterator[Page]:
-        """Every page of a paginated list, following `next` until it is null."""
+        """Every page of a paginated list, following `next` until it is null.
+
+        A page that has no results but a `next` link, or a `next` link already followed,
+        ends the paging with an error instead of looping."""
         url: str | None = path
+        followed: set[str] = set()
         while url:
             body = self.request("GET", url, asset=asset, params=params)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
@@ -227,6 +231,15 @@ class KoboClient:
             self.stats.pages += 1
             page = Page(int(body.get("count") or 0), list(body["results"]), body.get("next"))
             yield page
+            if page.next_url and (not page.results or page.next_url in followed):
+                why = "an empty page" if not page.results else "a link already followed"
+                raise KoboError(
+                    KoboCode.PAGING_STUCK,
+                    where=self.server,
+                    params={"path": path, "why": why, "next": page.next_url},
+                )
+            if page.next_url:
+                followed.add(page.next_url)
             url, params = page.next_url, None
 
     def iter_assets(self, query: str = "asset_type:survey") -> Iterator[dict[str, Any]]:

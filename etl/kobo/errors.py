@@ -122,3 +122,12 @@ class KoboCode(ErrorCode):
             "check that KOBOTOOLBOX_URL is the KPI address (e.g. https://kf.kobotoolbox.org)",
         ),
     )
+    PAGING_STUCK = (
+        "KOBO423",
+        Message(
+            "các trang dữ liệu của {path} không tiến lên: {why} vẫn trỏ tới trang sau ({next})",
+            "the pages of {path} do not advance: {why} still points to a next page ({next})",
+            "không có gì được ghi thêm; báo quản trị máy chủ, rồi chạy lại lệnh",
+            "nothing more was written; tell the server's administrator, then run the command again",
+        ),
+    )
