@@ -143,6 +143,9 @@ class Flattener:
         self.fields = {f.path: f for f in schema.fields if f.has_data}
         self.repeats = {g.path: g for g in schema.repeats}
         self.outer = {path: self._outer_repeat(path) for path in self.repeats}
+        # pyxform and KoboToolbox add a `<repeat>_count` calculate beside a repeat with a
+        # repeat_count; it is in every submission, never in the asset's survey.
+        self.generated = {f"{path}_count": self.outer[path] for path in self.repeats}
         self.codes = {
             f.path: frozenset(c.name for c in schema.choices_for(f))
             for f in self.fields.values()
@@ -189,6 +192,8 @@ class _Run:
                 self.repeat(record, key, value)
             elif repeat is None and is_system_key(key):
                 continue
+            elif key in self.f.generated and self.f.generated[key] == repeat:
+                continue
             else:
                 text = _text(value)
                 kept = text if text is not None else _as_json(value)
@@ -204,6 +209,8 @@ class _Run:
             self.walk(child, path, (*record.index, position))
 
     def answer(self, record: Record, question: Field, value: Any) -> None:
+        if value is None:  # exported as null: not answered
+            return
         text = _text(value)
         if text is None:
             kept = record.unparsed[question.path] = _as_json(value)
