@@ -70,6 +70,15 @@ class ImportCode(ErrorCode):
             "name it with --asset UID",
         ),
     )
+    EMPTY = (
+        "IMP006",
+        Message(
+            "tệp không có bản ghi nào",
+            "the file holds no submissions",
+            "kiểm tra đã lưu đúng trang dữ liệu hoặc tệp xuất (có 'results' không rỗng)",
+            "check that the right data page or export was saved (a non-empty 'results')",
+        ),
+    )
 
 
 @dataclass
@@ -101,6 +110,8 @@ def read_submissions(path: Path) -> list[dict[str, Any]]:
     items = data.get("results") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise HtsdError(ImportCode.UNKNOWN_SHAPE, where=str(path))
+    if not items:
+        raise HtsdError(ImportCode.EMPTY, where=str(path))
     for index, item in enumerate(items, start=1):
         if "_id" not in item or not (item.get("_uuid") or item.get("meta/instanceID")):
             raise HtsdError(ImportCode.NO_IDENTITY, where=str(path), params={"index": index})

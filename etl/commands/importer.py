@@ -33,7 +33,7 @@ def import_command(
         app.engine(),
         server or app.settings.kobo_url,
         list(files),
-        asset_uid,
+        asset_uid.strip() if asset_uid else None,
         app.form_names,
     )
     if as_json:

@@ -35,7 +35,7 @@ def sync_command(
 
     Example: KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV
     """
-    chosen = list(assets) or list(app.settings.assets.values())
+    chosen = [a.strip() for a in assets] or [a.strip() for a in app.settings.assets.values()]
     if not chosen:
         raise SyncError(SyncCode.NO_ASSET, where="--asset")
     client = app.kobo()
