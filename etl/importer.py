@@ -11,6 +11,7 @@ the asset uid for forms deployed through KoboToolbox).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,28 @@ class ImportCode(ErrorCode):
             "check that the right data page or export was saved (a non-empty 'results')",
         ),
     )
+    OTHER_ASSET = (
+        "IMP007",
+        Message(
+            "bản ghi trong tệp thuộc dự án {found}, không phải dự án {asset} đã chỉ định",
+            "the file's submissions belong to asset {found}, not to the asset {asset} given",
+            "bỏ --asset để nhận dự án từ tệp, hoặc chọn đúng tệp của dự án {asset}",
+            "leave out --asset to take the asset from the file, or pick the file of {asset}",
+        ),
+    )
+    PARTIAL = (
+        "IMP008",
+        Message(
+            "các trang đã cho của dự án {asset} chỉ có {held} trên {count} bản ghi (còn trang "
+            "sau chưa được lưu)",
+            "the pages given for asset {asset} hold {held} of its {count} submissions (a next "
+            "page was not saved)",
+            "lưu và nhập mọi trang (theo liên kết next), hoặc thêm --partial để chỉ nhập "
+            "các trang này",
+            "save and import every page (follow the next links), or add --partial to land "
+            "these pages alone",
+        ),
+    )
 
 
 @dataclass
@@ -87,9 +110,21 @@ class ImportResult:
     asset_uid: str
     submissions: int
     counts: LandCounts
+    server_count: int | None = None  # `count` of a saved page: the asset's total then
 
 
-def read_submissions(path: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class SavedFile:
+    """One file read and checked: its submissions and, for a saved API page, its `count`
+    and `next` link."""
+
+    path: Path
+    items: list[dict[str, Any]]
+    count: int | None = None
+    next_url: str | None = None
+
+
+def read_file(path: Path) -> SavedFile:
     """All submissions in one file, checked; raises HtsdError naming the file and the fix."""
     if not path.is_file():
         raise HtsdError(ImportCode.FILE_NOT_FOUND, where=str(path))
@@ -121,28 +156,83 @@ def read_submissions(path: Path) -> list[dict[str, Any]]:
             raise HtsdError(
                 ImportCode.NO_IDENTITY, where=str(path), params={"index": index}
             ) from None
-    return items
+    if isinstance(data, dict) and isinstance(data.get("count"), int):
+        return SavedFile(path, items, data["count"], data.get("next") or None)
+    return SavedFile(path, items)
+
+
+_ASSET_IN_URL = re.compile(r"/api/v2/assets/([A-Za-z0-9]+)/")
+
+
+def _assets_named(items: Iterable[dict[str, Any]]) -> set[str]:
+    """The asset uids the submissions name: `_xform_id_string` (the asset uid for forms
+    deployed through KoboToolbox) and the uid in their attachments' URLs."""
+    found = {str(i["_xform_id_string"]) for i in items if i.get("_xform_id_string")}
+    for item in items:
+        attachments = item.get("_attachments")
+        for attachment in attachments if isinstance(attachments, list) else []:
+            if isinstance(attachment, dict):
+                for key in ("download_url", "download_small_url"):
+                    match = _ASSET_IN_URL.search(str(attachment.get(key) or ""))
+                    if match:
+                        found.add(match.group(1))
+    return found
 
 
 def _asset_of(path: Path, items: Iterable[dict[str, Any]], asset_uid: str | None) -> str:
+    found = _assets_named(items)
     if asset_uid:
+        foreign = sorted(found - {asset_uid})
+        if foreign:
+            raise HtsdError(
+                ImportCode.OTHER_ASSET,
+                where=str(path),
+                params={"asset": asset_uid, "found": ", ".join(foreign)},
+            )
         return asset_uid
-    found = {str(i["_xform_id_string"]) for i in items if i.get("_xform_id_string")}
     if len(found) != 1:
         raise HtsdError(ImportCode.UNKNOWN_ASSET, where=str(path))
     return found.pop()
 
 
+def _check_complete(plans: list[tuple[SavedFile, str]], partial: bool) -> None:
+    """Saved pages of an asset must hold as many submissions as their `count` says, unless
+    the data manager asks for a partial import."""
+    by_asset: dict[str, list[SavedFile]] = {}
+    for saved, uid in plans:
+        by_asset.setdefault(uid, []).append(saved)
+    for uid, files in by_asset.items():
+        counts = [f.count for f in files if f.count is not None]
+        if not counts or not any(f.next_url for f in files):
+            continue
+        held = len({int(item["_id"]) for f in files for item in f.items})
+        if held < max(counts) and not partial:
+            first = next(f for f in files if f.next_url)
+            raise HtsdError(
+                ImportCode.PARTIAL,
+                where=str(first.path),
+                params={"asset": uid, "held": held, "count": max(counts)},
+            )
+
+
 def land_files(
-    engine: Engine, server: str, paths: list[Path], run_id: int, asset_uid: str | None = None
+    engine: Engine,
+    server: str,
+    paths: list[Path],
+    run_id: int,
+    asset_uid: str | None = None,
+    *,
+    partial: bool = False,
 ) -> list[ImportResult]:
-    """Check every file first, then land each file's submissions in one transaction."""
-    loaded = [(path, read_submissions(path)) for path in paths]
-    plans = [(path, items, _asset_of(path, items, asset_uid)) for path, items in loaded]
+    """Check every file first (shape, identity, asset, completeness), then land each file's
+    submissions in one transaction."""
+    saved = [read_file(path) for path in paths]
+    plans = [(f, _asset_of(f.path, f.items, asset_uid)) for f in saved]
+    _check_complete(plans, partial)
     results = []
-    for path, items, uid in plans:
-        records = [RawRecord.from_payload(item) for item in items]
+    for f, uid in plans:
+        records = [RawRecord.from_payload(item) for item in f.items]
         with engine.begin() as conn:
             counts = land_records(conn, server, uid, run_id, records)
-        results.append(ImportResult(str(path), uid, len(records), counts))
+        results.append(ImportResult(str(f.path), uid, len(records), counts, f.count))
     return results

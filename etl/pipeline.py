@@ -173,13 +173,16 @@ def import_files(
     paths: Sequence[Path],
     asset_uid: str | None = None,
     form_names: Mapping[str, str] | None = None,
+    *,
+    partial: bool = False,
 ) -> ImportRun:
     """Land exported or saved files exactly as `sync` lands pages, then load the typed
-    tables of the assets whose form content is stored."""
+    tables of the assets whose form content is stored. Saved pages that hold fewer
+    submissions than their `count` are refused unless `partial`."""
     server = server.rstrip("/")
-    arguments = {"files": [str(p) for p in paths], "server": server}
+    arguments = {"files": [str(p) for p in paths], "server": server, "partial": partial}
     with logged_run(engine, "import", arguments) as run:
-        files = land_files(engine, server, list(paths), run.id, asset_uid)
+        files = land_files(engine, server, list(paths), run.id, asset_uid, partial=partial)
         loads = load_typed(engine, server, [r.asset_uid for r in files], run.id, form_names)
         result = ImportRun(run.id, server, files, loads)
         run.counts = result.as_dict()

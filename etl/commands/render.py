@@ -8,7 +8,7 @@ the project's one way of saying a thing in two languages. Progress bars go to st
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -120,6 +120,26 @@ def import_line(r: ImportResult, lang: str) -> str:
         f"{c.new} mới, {c.edited} sửa, {c.unchanged} không đổi",
         f"{c.new} new, {c.edited} edited, {c.unchanged} unchanged",
     ).get(lang)
+
+
+def import_lines(results: Sequence[ImportResult], lang: str) -> list[str]:
+    """One line per file; then, for pages landed without their next pages, how many of the
+    asset's submissions they held."""
+    lines = [import_line(r, lang) for r in results]
+    totals: dict[str, tuple[int, int]] = {}
+    for r in results:
+        if r.server_count is not None:
+            held, count = totals.get(r.asset_uid, (0, 0))
+            totals[r.asset_uid] = (held + r.submissions, max(count, r.server_count))
+    for uid, (held, count) in totals.items():
+        if held < count:
+            lines.append(
+                Text(
+                    f"{uid}: nhập một phần — {held} trên {count} bản ghi của dự án",
+                    f"{uid}: partial import — {held} of the asset's {count} submissions",
+                ).get(lang)
+            )
+    return lines
 
 
 def deploy_line(r: DeployResult, lang: str) -> str:

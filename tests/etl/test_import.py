@@ -38,7 +38,7 @@ def test_saved_pages_then_sync_adds_no_duplicates(
     assert {f["asset_uid"] for f in files} == {kobo.asset_uid}
     # no form content yet (only a sync reads it from the server): the typed tables wait
     assert json.loads(result.stdout)["load"] == {kobo.asset_uid: None}
-    text = run_htsd(["--lang", "en", "import", str(pages[0])], cwd=tmp_path, env=env)
+    text = run_htsd(["--lang", "en", "import", str(pages[0]), "--partial"], cwd=tmp_path, env=env)
     assert f"typed tables wait for the form content (run htsd sync --asset {kobo.asset_uid})" in (
         text.stdout
     )
@@ -48,7 +48,7 @@ def test_saved_pages_then_sync_adds_no_duplicates(
     assert (manifest["new"], manifest["unchanged"]) == (0, 250)
     assert manifest["load"]["live"] == 250  # imported submissions are typed once content is in
     assert raw_state(warehouse_url).rows == 250
-    again = run_htsd(["import", str(pages[0]), "--json"], cwd=tmp_path, env=env)
+    again = run_htsd(["import", str(pages[0]), "--partial", "--json"], cwd=tmp_path, env=env)
     load = json.loads(again.stdout)["load"][kobo.asset_uid]
     assert (load["loaded"], load["unchanged"], load["live"]) == (0, 250, 250)
 
