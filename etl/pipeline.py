@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from etl.importer import ImportResult, land_files
-from etl.kobo.client import KoboClient
+from etl.kobo.client import KoboClient, server_identity
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, sync_asset
 from forms.build import BuildResult
@@ -66,7 +66,7 @@ def form_name(
     if form_names and asset_uid in form_names:
         return form_names[asset_uid]
     with engine.connect() as conn:
-        return deployed_form_name(conn, server.rstrip("/"), asset_uid)
+        return deployed_form_name(conn, server_identity(server), asset_uid)
 
 
 # -- normalise, validate, write ------------------------------------------------------------
@@ -179,7 +179,7 @@ def import_files(
     """Land exported or saved files exactly as `sync` lands pages, then load the typed
     tables of the assets whose form content is stored. Saved pages that hold fewer
     submissions than their `count` are refused unless `partial`."""
-    server = server.rstrip("/")
+    server = server_identity(server)
     arguments = {"files": [str(p) for p in paths], "server": server, "partial": partial}
     with logged_run(engine, "import", arguments) as run:
         files = land_files(engine, server, list(paths), run.id, asset_uid, partial=partial)
@@ -221,7 +221,7 @@ def drift(
     one its data came from; `default_server` when the warehouse holds it from several or
     none."""
     servers = asset_servers(engine, asset_uid)
-    server = servers.pop() if len(servers) == 1 else default_server
+    server = servers.pop() if len(servers) == 1 else server_identity(default_server)
     return asset_drift(engine, server, asset_uid, from_version, to_version)
 
 

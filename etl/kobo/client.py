@@ -77,7 +77,8 @@ class KoboClient:
 
     @property
     def server(self) -> str:
-        return self.base_url
+        """The server's identity, under which its data is stored (`server_identity`)."""
+        return server_identity(self.base_url)
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -316,6 +317,29 @@ class KoboClient:
         if fields:
             first["fields"] = json.dumps(fields, separators=(",", ":"))
         yield from self._pages(f"/api/v2/assets/{uid}/data/", first, asset=uid)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def server_identity(url: str) -> str:
+    """One name per server, whatever way its address was written: scheme and host in lower
+    case, the scheme's default port dropped, no trailing slash, and `localhost`, `::1` and
+    `127.0.0.1` the same host (127.0.0.1). `HTTP://LocalHost:80/` → `http://127.0.0.1`."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if host in _LOOPBACK:
+        host = "127.0.0.1"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if not scheme or not host:
+        return url.strip().rstrip("/")
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 VALIDATION_STATUSES = (
