@@ -49,6 +49,7 @@ class SyncManifest:
     unchanged: int = 0
     restored: int = 0
     changed: int = 0
+    status_changed: int = 0  # answers unchanged, validation status changed on the server
     on_server: int = 0
     pages: int = 0
     requests: int = 0
@@ -64,6 +65,7 @@ class SyncManifest:
         self.changed += counts.changed
         self.unchanged += counts.unchanged
         self.restored += counts.restored
+        self.status_changed += counts.status_changed
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -190,10 +190,8 @@ class _Run:
                 self.answer(record, question, value)
             elif key in self.f.repeats and self.f.outer[key] == repeat:
                 self.repeat(record, key, value)
-            elif repeat is None and is_system_key(key):
-                continue
-            elif key in self.f.generated and self.f.generated[key] == repeat:
-                continue
+            elif (repeat is None and is_system_key(key)) or self.f.generated.get(key, 0) == repeat:
+                continue  # added by the server or Collect, or a generated `<repeat>_count`
             else:
                 text = _text(value)
                 kept = text if text is not None else _as_json(value)

@@ -72,6 +72,7 @@ class LandCounts:
     changed: int = 0  # same `_uuid`, other content (attachments, server-side fields)
     unchanged: int = 0
     restored: int = 0  # marked deleted earlier, seen again
+    status_changed: int = 0  # of the unchanged: only the validation status differs
 
     def add(self, other: LandCounts) -> None:
         self.new += other.new
@@ -79,6 +80,7 @@ class LandCounts:
         self.changed += other.changed
         self.unchanged += other.unchanged
         self.restored += other.restored
+        self.status_changed += other.status_changed
 
 
 def land_records(
@@ -143,6 +145,8 @@ def land_records(
         if old.content_hash == rec.content_hash:
             seen_ids.append(old.id)
             counts.unchanged += 1
+            if old.validation_status != rec.validation_status:
+                counts.status_changed += 1
             if old.validation_status != rec.validation_status or old.deleted_run is not None:
                 conn.execute(
                     t.update()

@@ -78,11 +78,18 @@ def label(uid: str, form: str | None) -> str:
 
 
 def sync_line(name: str, m: SyncManifest, lang: str) -> str:
+    """What a sync pulled: new, edited, changed without an edit (attachments, server
+    fields), validation statuses changed, restored, deleted, unchanged answers, the cost."""
+    restored = Text(f", {m.restored} khôi phục", f", {m.restored} restored") if m.restored else None
     return Text(
-        f"{name}: {m.new} mới, {m.edited} sửa, {m.deleted} xóa, {m.unchanged} không đổi "
+        f"{name}: {m.new} mới, {m.edited} sửa, {m.changed} thay đổi khác, "
+        f"{m.status_changed} đổi trạng thái kiểm duyệt, {m.deleted} xóa"
+        f"{restored.vi if restored else ''}, {m.unchanged} không đổi câu trả lời "
         f"({m.pages} trang, {m.retries} lần thử lại, {m.duration_s:.1f} giây)",
-        f"{name}: {m.new} new, {m.edited} edited, {m.deleted} deleted, "
-        f"{m.unchanged} unchanged ({m.pages} pages, {m.retries} retries, {m.duration_s:.1f} s)",
+        f"{name}: {m.new} new, {m.edited} edited, {m.changed} changed otherwise, "
+        f"{m.status_changed} validation status changed, {m.deleted} deleted"
+        f"{restored.en if restored else ''}, {m.unchanged} with unchanged answers "
+        f"({m.pages} pages, {m.retries} retries, {m.duration_s:.1f} s)",
     ).get(lang)
 
 
