@@ -4,10 +4,12 @@
 `LocalKobo` (localkobo.store) holds the state: tokens, assets and their versions,
 submissions, validation statuses, and the `Faults` (localkobo.faults) the tests switch on.
 `LocalKoboServer` (localkobo.http) serves it over real HTTP on 127.0.0.1, the routes
-(localkobo.routes, localkobo.deploy_routes) answering as the real server does.
-`localkobo.province` makes a ready server holding the forms htsd builds, answered by
-`localkobo.generate`. This package may use `forms`, never `etl`, `warehouse` or
-`validation`: it stands in for the server the product talks to.
+(localkobo.routes, localkobo.deploy_routes) answering as the real server does (the
+checklist is docs/KOBO-API.md §12).
+`localkobo.province` makes a ready one holding the Learning Family form as htsd builds it,
+answered by `localkobo.generate` (which applies the form's expressions with
+`localkobo.xpath`), or an empty account to deploy forms to. This package may use `forms`,
+never `etl`, `warehouse` or `validation`: it stands in for the server the product talks to.
 """
 
 from localkobo.faults import Faults

@@ -1,13 +1,25 @@
-"""A ready-made local KoboToolbox for the province: one user, deployed assets, submissions."""
+"""A ready-made local KoboToolbox for the province: one user, deployed assets, submissions.
+
+`demo_kobo` holds the Learning Family evaluation (`gia_dinh`) as htsd builds it, deployed
+and answered by `localkobo.generate`; `province_kobo` is the empty account `htsd demo`
+deploys the six built forms to over HTTP. `built_content` is the KoboToolbox asset content
+of a built form, read from its .xlsx as the server's import does; the form is built once
+per process (about a second) and every caller gets its own copy.
+"""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from localkobo.samples import family_demo_content
+from forms.build import build_forms
+from forms.kpi import xlsform_to_kpi_content
 from localkobo.store import LocalKobo
 
 DEMO_USER = "hoikhuyenhoc"
+DEMO_FORM = "gia_dinh"
 
 
 @dataclass
@@ -29,6 +41,17 @@ DEMO_MIX = {
 }
 
 
+@cache
+def _built_content(form_id: str) -> dict[str, Any]:
+    (built,) = build_forms([form_id], validate=False)
+    return xlsform_to_kpi_content(built.xlsx)
+
+
+def built_content(form_id: str = DEMO_FORM) -> dict[str, Any]:
+    """The asset content of the form htsd builds as `form_id` (a copy: change it freely)."""
+    return copy.deepcopy(_built_content(form_id))
+
+
 def province_kobo(*, seed: int = 1, token: str | None = None) -> tuple[LocalKobo, str]:
     """An empty LocalKobo with the province's account: forms are deployed to it over HTTP."""
     kobo = LocalKobo(seed=seed)
@@ -41,12 +64,13 @@ def demo_counts(families: int) -> dict[str, int]:
 
 
 def demo_kobo(submissions: int = 2500, *, seed: int = 1, token: str | None = None) -> DemoKobo:
-    """A LocalKobo holding the Learning Family survey, deployed, with `submissions` answers."""
+    """A LocalKobo holding the built Learning Family evaluation, deployed, with `submissions`
+    generated answers."""
     kobo = LocalKobo(seed=seed)
     token = kobo.add_user(DEMO_USER, token)
-    asset = kobo.create_asset(
-        DEMO_USER, "Gia đình học tập — Learning Family (demo)", family_demo_content()
-    )
+    content = built_content(DEMO_FORM)
+    title = str((content.get("settings") or {}).get("form_title") or DEMO_FORM)
+    asset = kobo.create_asset(DEMO_USER, title, content)
     kobo.deploy(asset.uid)
     kobo.generate(asset.uid, submissions)
     return DemoKobo(kobo=kobo, token=token, asset_uid=asset.uid)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from localkobo.faults import Faults
-from localkobo.generate import generate_answers
+from localkobo.generate import AnswerGenerator
 
 VALIDATION_STATUSES = {
     "validation_status_not_approved": "Not Approved",
@@ -229,9 +229,10 @@ class LocalKobo:
         with self.lock:
             asset = self.assets[uid]
             version = asset.version(asset.deployed_version_id or "") or asset.versions[-1]
+            generator = AnswerGenerator(version.content)
             ids = []
             for _ in range(count):
-                answers = generate_answers(version.content, rng, self.clock)
+                answers = generator.answers(rng, self.clock)
                 ids.append(self.add_submission(uid, answers, submitted_by=asset.owner)["_id"])
             return ids
 

@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from etl.kobo.client import KoboClient
 from etl.sync import sync_asset
 from forms.schema import FormSchema
-from localkobo.samples import nested_repeat_versions
 from tests.conftest import RunningKobo
+from tests.foreign_assets import nested_repeat_versions
 from tests.helpers import run_htsd
 from warehouse.assets import version_contents
 from warehouse.runlog import start_run

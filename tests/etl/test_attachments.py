@@ -6,15 +6,14 @@ import pytest
 
 from etl.kobo.client import KoboClient
 from localkobo import LocalKobo, LocalKoboServer
-from localkobo.province import DEMO_USER
-from localkobo.samples import family_demo_content
+from localkobo.province import DEMO_USER, built_content
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["current", "before-2.025.34"])
 def test_attachment_shapes_and_download(legacy: bool) -> None:
     kobo = LocalKobo(seed=3, legacy_attachments=legacy)
     token = kobo.add_user(DEMO_USER)
-    asset = kobo.create_asset(DEMO_USER, "Demo", family_demo_content())
+    asset = kobo.create_asset(DEMO_USER, "Demo", built_content("hoat_dong"))  # it asks a photo
     kobo.deploy(asset.uid)
     kobo.generate(asset.uid, 30)
     with LocalKoboServer(kobo) as server:
@@ -24,8 +23,8 @@ def test_attachment_shapes_and_download(legacy: bool) -> None:
         assert with_files
         for doc in with_files:
             item = doc["_attachments"][0]
-            assert item["media_file_basename"] == doc["photo"]
-            assert item["question_xpath"] == "photo"
+            assert item["media_file_basename"] == doc["evidence/photo"]
+            assert item["question_xpath"] == "evidence/photo"
             assert item["download_url"].startswith(server.url)
             assert ("id" in item and "instance" in item) == legacy
             assert ("uid" in item) != legacy

@@ -62,7 +62,7 @@ def test_edits_deletions_and_late_arrivals(
     env = _env(kobo, warehouse_url)
     assert run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env).returncode == 0
     for kobo_id in (3, 30, 60):
-        kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"household/year": "2027"})
+        kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"eval_year": "2027"})
     kobo.kobo.delete_submissions(kobo.asset_uid, [10, 20])
     kobo.kobo.generate(kobo.asset_uid, 4)
     result = run_htsd(["sync", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env)
@@ -83,7 +83,7 @@ def test_edits_deletions_and_late_arrivals(
     engine = sa.create_engine(url)
     main, view = load["tables"][0], load["tables"][0] + "__current"
     with engine.connect() as conn:
-        current = dict(conn.execute(sa.text(f'SELECT _id, household__year FROM "{view}"')).all())
+        current = dict(conn.execute(sa.text(f'SELECT _id, eval_year FROM "{view}"')).all())
         kept = conn.execute(sa.text(f'SELECT count(*) FROM "{main}"')).scalar()
     engine.dispose()
     assert len(current) == 252 and kept == 254  # deleted ones leave the view, stay in the table

@@ -30,7 +30,7 @@ def _mutate(kobo: RunningKobo, *, edits: int, deletes: int, new: int, seed: int)
     ids = sorted(kobo.kobo.assets[kobo.asset_uid].submissions)
     chosen = rng.sample(ids, edits + deletes)
     for kobo_id in chosen[:edits]:
-        kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"household/year": "2027"})
+        kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"eval_year": "2027"})
     kobo.kobo.delete_submissions(kobo.asset_uid, chosen[edits:])
     kobo.kobo.generate(kobo.asset_uid, new)
 

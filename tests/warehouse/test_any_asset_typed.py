@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 
 from etl.kobo.client import KoboClient
 from etl.sync import sync_asset
-from localkobo.samples import nested_repeat_versions
 from tests.conftest import RunningKobo
+from tests.foreign_assets import nested_repeat_versions
 from tests.warehouse.support import read_answers
 from warehouse.catalog import form_choice_label, form_label, form_table
 from warehouse.labels import column_labels
