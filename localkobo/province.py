@@ -4,7 +4,7 @@
 and answered by `localkobo.generate`; `province_kobo` is the empty account `htsd demo`
 deploys the six built forms to over HTTP. `built_content` is the KoboToolbox asset content
 of a built form, read from its .xlsx as the server's import does; the form is built once
-per process (about a second) and every caller gets its own copy.
+per process (about 0.3 s) and every caller gets its own copy.
 """
 
 from __future__ import annotations
