@@ -1,4 +1,4 @@
-"""The local KoboToolbox behaves as KOBO-API.md says the real one does (§3, §4, §8, §12)."""
+"""The local KoboToolbox behaves as docs/KOBO-API.md says the real one does (§3, §4, §8, §12)."""
 
 from __future__ import annotations
 
