@@ -112,4 +112,5 @@ form_deployment = sa.Table(
     sa.Column("xlsform_hash", sa.String(64), nullable=False),
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Index("ix_form_deployment_form", "server", "form_name"),  # as migration 0002 creates
 )
