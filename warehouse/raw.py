@@ -48,6 +48,7 @@ class RawRecord:
     validation_status: str | None
     content_hash: str
     payload: str
+    deprecated_id: str | None = None
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> RawRecord:
@@ -62,7 +63,12 @@ class RawRecord:
             validation_status=status.get("uid") if isinstance(status, dict) else None,
             content_hash=content_hash(payload),
             payload=dump_payload(payload),
+            deprecated_id=_text_or_none(payload.get("meta/deprecatedID")),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @dataclass
@@ -134,6 +140,7 @@ def land_records(
                     "validation_status": rec.validation_status,
                     "payload": rec.payload,
                     "edits": 0,
+                    "deprecated_id": rec.deprecated_id,
                     "first_seen_run": run_id,
                     "last_seen_run": run_id,
                 }
@@ -187,6 +194,7 @@ def land_records(
                 validation_status=rec.validation_status,
                 payload=rec.payload,
                 edits=t.c.edits + (1 if is_edit else 0),
+                deprecated_id=rec.deprecated_id,
                 last_seen_run=run_id,
                 deleted_run=None,
             )

@@ -45,6 +45,9 @@ raw_submission = sa.Table(
     sa.Column("first_seen_run", sa.Integer, sa.ForeignKey("run_log.id"), nullable=False),
     sa.Column("last_seen_run", sa.Integer, sa.ForeignKey("run_log.id"), nullable=False),
     sa.Column("deleted_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    # `meta/deprecatedID`: the instance id this version replaced; set on a submission edited
+    # before it was first pulled too, so its history can be followed back (migration 0007)
+    sa.Column("deprecated_id", sa.String(128)),
     sa.UniqueConstraint("server", "asset_uid", "kobo_id", name="uq_raw_submission_key"),
 )
 

@@ -54,7 +54,12 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
                 t.c.server,
                 sa.func.count().filter(t.c.deleted_run.is_(None)).label("submissions"),
                 sa.func.count().filter(t.c.deleted_run.is_not(None)).label("deleted"),
-                sa.func.count().filter(t.c.edits > 0, t.c.deleted_run.is_(None)).label("edited"),
+                sa.func.count()  # edited since first pulled, or before (a deprecatedID)
+                .filter(
+                    sa.or_(t.c.edits > 0, t.c.deprecated_id.is_not(None)),
+                    t.c.deleted_run.is_(None),
+                )
+                .label("edited"),
                 sa.func.count(sa.distinct(t.c.form_version)).label("versions"),
                 sa.func.max(t.c.submission_time).label("last_submission_time"),
             )
