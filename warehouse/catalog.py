@@ -152,6 +152,25 @@ load_finding = sa.Table(
     sa.Column("message_vi", sa.Text),  # Vietnamese; NULL for findings stored before 0006
     sa.Index("ix_load_finding_key", "server", "asset_uid", "kobo_id"),
 )
+submission_attachment = sa.Table(
+    "submission_attachment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("attachment_uid", sa.String(128), nullable=False),
+    sa.Column("question_path", sa.Text),  # the question's path, repeat indexes removed
+    sa.Column("row_index", sa.String(64), nullable=False),  # repeat index path, "" for main
+    sa.Column("filename", sa.Text, nullable=False),  # as submitted: the answer's value
+    sa.Column("stored_filename", sa.Text),
+    sa.Column("mimetype", sa.String(128)),
+    sa.Column("download_url", sa.Text),
+    sa.Column("size", sa.BigInteger),  # bytes, when the server says
+    sa.Column("is_deleted", sa.Boolean, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey(run_log.c.id)),
+    sa.Index("ix_submission_attachment_key", "server", "asset_uid", "kobo_id"),
+)
 
 # Registry tables holding rows per asset, cleared by a rebuild.
 PER_ASSET = (
@@ -164,6 +183,7 @@ PER_ASSET = (
     form_label,
     form_choice_label,
     load_finding,
+    submission_attachment,
 )
 _LAYOUT_TABLES = (form_table, form_column, form_field, form_repeat)
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from forms.findings import Finding
 from warehouse.assets import deployed_form_name
+from warehouse.attachments import attachment_rows
 from warehouse.catalog import (
     clear_asset,
     form_table,
@@ -37,6 +38,7 @@ from warehouse.catalog import (
     load_finding,
     other_table_names,
     read_layout,
+    submission_attachment,
     typed_asset,
     write_layout,
 )
@@ -56,7 +58,7 @@ log = logging.getLogger(__name__)
 
 # The warehouse's own tables: no typed table may take their names.
 FIXED_TABLES = frozenset({*core_metadata.tables, *catalog_metadata.tables, "alembic_version"})
-LOADER_VERSION = 1  # bump when typing rules change: the next load rebuilds every asset
+LOADER_VERSION = 2  # bump when typing rules change: the next load rebuilds every asset
 BATCH_SIZE = 1000
 
 
@@ -145,6 +147,7 @@ class TypedBatch:
     submissions: list[FlatSubmission]
     rows: dict[str | None, list[dict[str, Any]]]
     findings: list[Finding]
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 Validator = Callable[[TypedBatch], Sequence[Finding]]
@@ -233,6 +236,7 @@ class Normaliser:
                 )
             typed.ids.append(raw.kobo_id)
             typed.submissions.append(flat)
+            typed.attachments.extend(attachment_rows(raw.payload))
             typed.findings.extend(flat.findings)
             for repeat, table_rows in self.builder.rows(flat, version, raw.state).items():
                 typed.rows[repeat].extend(table_rows)
@@ -261,6 +265,14 @@ def write_batch(
         )
     )
     insert_rows(conn, f, [_finding_row(layout, x, run_id) for x in batch.findings])
+    a = submission_attachment
+    conn.execute(
+        a.delete().where(
+            a.c.server == layout.server, a.c.asset_uid == layout.asset_uid, _id_filter(a, ids)
+        )
+    )
+    key = {"server": layout.server, "asset_uid": layout.asset_uid, "run_id": run_id}
+    insert_rows(conn, a, [{**key, **row} for row in batch.attachments])
 
 
 def _finding_row(layout: Layout, found: Finding, run_id: int | None) -> dict[str, Any]:
