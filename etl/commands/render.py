@@ -100,13 +100,21 @@ def load_line(name: str, uid: str, r: LoadResult | None, lang: str) -> str:
             f"{name}: bảng dữ liệu chờ nội dung biểu mẫu (chạy htsd sync --asset {uid})",
             f"{name}: typed tables wait for the form content (run htsd sync --asset {uid})",
         ).get(lang)
+    where = (
+        Text(
+            f" — xem bảng load_finding (asset_uid = '{uid}') trong kho dữ liệu",
+            f" — see table load_finding (asset_uid = '{uid}') in the warehouse",
+        )
+        if r.findings
+        else Text("", "")
+    )
     return Text(
         f"{name}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
         f"({r.loaded} nạp, {r.unchanged} không đổi), {r.findings} phát hiện "
-        f"({r.duration_s:.1f} giây)",
+        f"({r.duration_s:.1f} giây){where.vi}",
         f"{name}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
         f"({r.loaded} loaded, {r.unchanged} unchanged), {r.findings} findings "
-        f"({r.duration_s:.1f} s)",
+        f"({r.duration_s:.1f} s){where.en}",
     ).get(lang)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from etl.commands import render
 from tests.conftest import RunningKobo
 from tests.helpers import run_htsd
+from warehouse.load import LoadResult
 
 
 def test_status_only_changes_are_shown(kobo: RunningKobo, tmp_path: Path) -> None:
@@ -25,3 +27,13 @@ def test_status_only_changes_are_shown(kobo: RunningKobo, tmp_path: Path) -> Non
         ": 0 mới, 0 sửa, 0 thay đổi khác, 0 đổi trạng thái kiểm duyệt, 0 xóa, "
         "250 không đổi câu trả lời" in vi.stdout
     )
+
+
+def test_the_load_line_says_where_the_findings_are() -> None:
+    result = LoadResult("https://kf.kobotoolbox.org", "aXyz", loaded=3, live=3, findings=25)
+    line = render.load_line("gia_dinh (aXyz)", "aXyz", result, "en")
+    assert line.endswith(
+        "25 findings (0.0 s) — see table load_finding (asset_uid = 'aXyz') in the warehouse"
+    )
+    clean = LoadResult("https://kf.kobotoolbox.org", "aXyz", loaded=3, live=3)
+    assert "load_finding" not in render.load_line("aXyz", "aXyz", clean, "vi")
