@@ -30,7 +30,7 @@ from etl.sync import SyncManifest, sync_asset
 from forms.build import BuildResult
 from validation.batch import validate_batch
 from warehouse.assets import asset_servers, deployed_form_name, last_deployment, record_deployment
-from warehouse.db import make_engine
+from warehouse.db import check_connection, make_engine
 from warehouse.drift import Drift, asset_drift
 from warehouse.load import LoadResult, load_asset
 from warehouse.load import rebuild as rebuild_tables
@@ -54,6 +54,7 @@ def no_progress(_asset: str, _stage: str, _done: int, _total: int | None) -> Non
 def open_warehouse(url: str) -> Engine:
     """The warehouse at `url`, migrated to the current schema."""
     engine = make_engine(url)
+    check_connection(engine)
     upgrade(engine)
     return engine
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -44,6 +45,15 @@ class DbCode(ErrorCode):
             "use sqlite or postgresql",
         ),
     )
+    NO_FOLDER = (
+        "DB004",
+        Message(
+            "không có thư mục {folder} để chứa tệp SQLite",
+            "the folder {folder} of the SQLite file does not exist",
+            "tạo thư mục đó, hoặc chọn đường dẫn khác (vd. sqlite:///htsd.sqlite)",
+            "create that folder, or choose another path (e.g. sqlite:///htsd.sqlite)",
+        ),
+    )
 
 
 def redact_url(url: str) -> str:
@@ -78,6 +88,19 @@ def make_engine(url: str) -> Engine:
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        if parsed.host:  # sqlite://x.sqlite: the file name was read as a host
+            raise HtsdError(
+                DbCode.BAD_URL,
+                where=redact_url(url),
+                params={"detail": f"'{parsed.host}' is read as a host, not a file"},
+            )
+        database = parsed.database
+        if database and database != ":memory:" and not Path(database).parent.is_dir():
+            raise HtsdError(
+                DbCode.NO_FOLDER,
+                where=redact_url(url),
+                params={"folder": str(Path(database).parent)},
+            )
         engine = sa.create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         if parsed.database and parsed.database != ":memory:":

@@ -68,7 +68,12 @@ class KoboClient:
     stats: ClientStats = field(default_factory=ClientStats)
 
     def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
+        self.base_url = self.base_url.strip().rstrip("/")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise KoboError(
+                KoboCode.BAD_URL, where="KOBOTOOLBOX_URL", params={"url": self.base_url}
+            )
         if not self.token:
             raise KoboError(KoboCode.NO_TOKEN, where="KOBOTOOLBOX_TOKEN")
         self.session = requests.Session()

@@ -131,3 +131,13 @@ class KoboCode(ErrorCode):
             "nothing more was written; tell the server's administrator, then run the command again",
         ),
     )
+    BAD_URL = (
+        "KOBO424",
+        Message(
+            "'{url}' không phải địa chỉ máy chủ http(s)",
+            "'{url}' is not an http(s) server address",
+            "ghi đủ cả https://, ví dụ https://kf.kobotoolbox.org hoặc http://127.0.0.1:8000",
+            "write it in full with https://, e.g. https://kf.kobotoolbox.org or "
+            "http://127.0.0.1:8000",
+        ),
+    )

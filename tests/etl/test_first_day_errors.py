@@ -1,0 +1,37 @@
+"""Ordinary mistakes on a data manager's first day give one coded line, never a traceback
+(issue 10, item 1: the warehouse URL and the server address)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_htsd
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "code"),
+    [
+        ({"HTSD_DATABASE_URL": "sqlite:///nofolder/x.sqlite"}, ["status"], "[DB004]"),
+        ({"HTSD_DATABASE_URL": "sqlite://x.sqlite"}, ["status"], "[DB001]"),
+        (
+            {"KOBOTOOLBOX_URL": "kf.kobotoolbox.org", "KOBOTOOLBOX_TOKEN": "s3cr3t"},
+            ["sync", "--asset", "aX"],
+            "[KOBO424]",
+        ),
+        (
+            {"KOBOTOOLBOX_URL": "127.0.0.1:8765", "KOBOTOOLBOX_TOKEN": "s3cr3t"},
+            ["sync", "--asset", "aX"],
+            "[KOBO424]",
+        ),
+    ],
+    ids=["sqlite-no-folder", "sqlite-two-slashes", "url-no-scheme", "host-port-no-scheme"],
+)
+def test_one_coded_line(env: dict[str, str], args: list[str], code: str, tmp_path: Path) -> None:
+    result = run_htsd(args, cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and code in lines[0] and " — " in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr
+    assert not (tmp_path / "nofolder").exists()
