@@ -206,6 +206,24 @@ def load_settings(
     data = _read_file(path) if path else {}
     kobo = data.get("kobo", {})
     where = str(path) if path else "htsd.toml"
+    for key, value in (
+        ("database_url", data.get("database_url")),
+        ("language", data.get("language")),
+        ("kobo.url", kobo.get("url")),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise HtsdError(
+                ConfigCode.BAD_KEY,
+                where=where,
+                params={
+                    "key": key,
+                    "detail": f"{value!r} is not a text",
+                    "fix": Text(
+                        f'ghi giá trị trong dấu ngoặc kép, ví dụ {key.split(".")[-1]} = "..."',
+                        f'write the value in double quotes, e.g. {key.split(".")[-1]} = "..."',
+                    ),
+                },
+            )
 
     assets = kobo.get("assets", {})
     if not isinstance(assets, dict) or not all(isinstance(v, str) for v in assets.values()):

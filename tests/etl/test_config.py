@@ -53,6 +53,8 @@ def test_config_found_through_env(tmp_path: Path) -> None:
         ('[kobo]\ntoken = "abc"\n', "CFG004", "kobo.token"),
         ('[kobo]\nurll = "x"\n', "CFG003", "kobo.urll"),
         ('language = "fr"\n', "CFG003", "language"),
+        ("database_url = 5\n", "CFG003", "database_url"),
+        ("[kobo]\nurl = 8765\n", "CFG003", "kobo.url"),
     ],
 )
 def test_errors_name_file_key_and_fix(tmp_path: Path, text: str, code: str, key: str) -> None:
