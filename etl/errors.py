@@ -1,4 +1,4 @@
-"""Coded messages of the pipeline's own checks (SYNC...), in Vietnamese and English."""
+"""Coded messages of the pipeline's own checks (SYNC..., SRV...), in Vietnamese and English."""
 
 from __future__ import annotations
 
@@ -19,5 +19,23 @@ class SyncCode(ErrorCode):
             "no project to sync",
             "dùng --asset UID, hoặc khai báo [kobo.assets] trong htsd.toml",
             "pass --asset UID, or list the projects under [kobo.assets] in htsd.toml",
+        ),
+    )
+
+
+class ServeError(HtsdError):
+    """The local KoboToolbox server cannot start as asked."""
+
+
+class ServeCode(ErrorCode):
+    """Codes of `htsd serve-kobo`."""
+
+    PORT_UNAVAILABLE = (
+        "SRV001",
+        Message(
+            "không mở được cổng {port} trên 127.0.0.1 ({detail})",
+            "port {port} on 127.0.0.1 cannot be opened ({detail})",
+            "chọn cổng khác bằng --port, hoặc --port 0 để lấy một cổng trống",
+            "choose another port with --port, or --port 0 for a free one",
         ),
     )

@@ -9,6 +9,7 @@ import click
 
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
+from etl.errors import ServeCode, ServeError
 from localkobo import LocalKoboServer
 from localkobo.province import demo_kobo
 
@@ -29,7 +30,14 @@ def serve_kobo_command(app: App, port: int, submissions: int, seed: int, as_json
     """
     env_token = os.environ.get("KOBOTOOLBOX_TOKEN")
     demo = demo_kobo(submissions, seed=seed, token=env_token)
-    server = LocalKoboServer(demo.kobo, port=port).start()
+    try:
+        server = LocalKoboServer(demo.kobo, port=port).start()
+    except OSError as error:  # the port is taken, or not ours to bind
+        raise ServeError(
+            ServeCode.PORT_UNAVAILABLE,
+            where=f"--port {port}",
+            params={"port": port, "detail": error.strerror or str(error)},
+        ) from None
     info = {
         "url": server.url,
         "asset_uid": demo.asset_uid,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,19 @@ def test_one_coded_line(env: dict[str, str], args: list[str], code: str, tmp_pat
     assert len(lines) == 1 and code in lines[0] and " — " in lines[0], result.stderr
     assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr
     assert not (tmp_path / "nofolder").exists()
+
+
+def test_serve_kobo_on_a_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_htsd(
+            ["--lang", "en", "serve-kobo", "--port", str(port), "--submissions", "1"],
+            cwd=tmp_path,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error [SRV001] --port {port}: "), lines
+    assert "--port 0" in lines[0] and "Traceback" not in result.stderr
