@@ -116,11 +116,11 @@ class SyncRun:
     loads: dict[str, LoadResult | None]
 
     def as_dict(self) -> dict[str, Any]:
+        loads = _loads_dict(self.loads)
         return {
             "run_id": self.run_id,
             "assets": {
-                m.asset_uid: {**m.as_dict(), "load": _loads_dict(self.loads).get(m.asset_uid)}
-                for m in self.manifests
+                m.asset_uid: {**m.as_dict(), "load": loads.get(m.asset_uid)} for m in self.manifests
             },
         }
 

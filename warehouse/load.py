@@ -123,18 +123,17 @@ def prepare_tables(
 
 @dataclass(frozen=True)
 class _Raw:
+    """A stored submission's state in the raw landing, read for every submission."""
+
     kobo_id: int
     form_version: str | None
     state: SubmissionState
 
 
 @dataclass(frozen=True)
-class RawSubmission:
-    """One stored submission to type: its raw payload and its state in the raw landing."""
+class RawSubmission(_Raw):
+    """One stored submission to type: its state and its raw payload (read per batch)."""
 
-    kobo_id: int
-    form_version: str | None
-    state: SubmissionState
     payload: Mapping[str, Any]
 
 
