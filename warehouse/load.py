@@ -4,7 +4,8 @@
 
 1. reads every stored version's content, in order (warehouse/versions.py);
 2. extends the layout (warehouse/layout.py) with the new versions, stores it with the
-   form-version registry and the labels, creates or widens the tables and their views;
+   form-version registry and the labels, creates or widens the tables and their views
+   (the `__current` views, and the `__labelled` views of warehouse/labelled.py);
 3. compares each raw submission with its row in the main table (`_content_hash`,
    `_deleted_run`, `_validation_status`, `_edits`, `_decoded_with`) and loads only those
    that differ, 1,000 per transaction: the submission's rows in every table and its
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from forms.findings import Finding
+from warehouse import labelled
 from warehouse.assets import deployed_form_name
 from warehouse.attachments import attachment_rows
 from warehouse.catalog import (
@@ -117,7 +119,9 @@ def prepare_tables(
         new = [uid for uid in layout.versions if previous is None or uid not in previous.versions]
         write_layout(conn, layout, LOADER_VERSION, previous)
         register_versions(conn, layout, versions, new, run_id)
+        labelled.clear_way(conn, layout)
         added = ensure_tables(conn, layout)
+        labelled.create_views(conn, layout, replace=bool(new or added))
     return layout, new, added
 
 
@@ -400,7 +404,7 @@ def drop_asset(engine: Engine, server: str, asset_uid: str) -> str | None:
             )
         ).all()
         tables = {row.table_name for row in rows}
-        views = {row.view_name for row in rows}
+        views = {row.view_name for row in rows} | labelled.existing_views(conn, tables)
         # Tables of a run that died before registering them carry the default prefix.
         default = default_prefix(asset_uid)
         inspector = sa.inspect(conn)
