@@ -30,6 +30,7 @@ from etl.sync import SyncManifest
 from forms.errors import HtsdError
 from forms.text import Text
 from warehouse.drift import Drift
+from warehouse.export import ExportResult
 from warehouse.load import LoadResult
 
 INTERRUPTED = Text("Đã dừng", "Interrupted")
@@ -246,3 +247,36 @@ def progress_bars(console: Console) -> Iterator[ProgressCallback]:
             bar.update(tasks[key], completed=done, total=total)
 
         yield update
+
+
+def export_lines(r: ExportResult, lang: str) -> list[str]:
+    """What `htsd export` wrote: where, how many rows and sheets (or files); the personal-data
+    columns left out or kept. Never an answer."""
+    sheets = (
+        Text(f"{len(r.tables)} trang tính", f"{len(r.tables)} sheets")
+        if r.format == "xlsx"
+        else Text(f"{len(r.tables)} tệp CSV", f"{len(r.tables)} CSV files")
+    )
+    lines = [
+        Text(
+            f"Đã ghi {r.path}: {r.submissions} bản ghi (+{r.repeat_rows} dòng lặp), {sheets.vi}",
+            f"Written to {r.path}: {r.submissions} submissions (+{r.repeat_rows} repeat rows), "
+            f"{sheets.en}",
+        ).get(lang)
+    ]
+    if r.with_pii:
+        lines.append(
+            Text(
+                "Có thông tin cá nhân (--with-pii, đã ghi vào nhật ký chạy): giữ tệp cẩn thận.",
+                "Holds personal data (--with-pii, recorded in the run log): keep the file safe.",
+            ).get(lang)
+        )
+    elif r.pii_left_out:
+        n = len(r.pii_left_out)
+        lines.append(
+            Text(
+                f"Đã bỏ {n} cột thông tin cá nhân (thêm --with-pii để giữ).",
+                f"{n} personal-data columns left out (add --with-pii to keep them).",
+            ).get(lang)
+        )
+    return lines
