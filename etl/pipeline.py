@@ -30,10 +30,11 @@ from etl.sync import SyncManifest, sync_asset
 from forms.build import BuildResult
 from validation.batch import validate_batch
 from warehouse.assets import asset_servers, deployed_form_name, last_deployment, record_deployment
-from warehouse.db import check_connection, make_engine
+from warehouse.db import check_connection, make_engine, require_existing
 from warehouse.drift import Drift, asset_drift
 from warehouse.load import LoadResult, load_asset
 from warehouse.load import rebuild as rebuild_tables
+from warehouse.lock import warehouse_lock
 from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.migrate import upgrade
 from warehouse.runlog import logged_run
@@ -51,11 +52,20 @@ def no_progress(_asset: str, _stage: str, _done: int, _total: int | None) -> Non
     return
 
 
-def open_warehouse(url: str) -> Engine:
-    """The warehouse at `url`, migrated to the current schema."""
+def open_warehouse(
+    url: str, *, create: bool = True, lock_wait: float | None = None, command: str = "htsd"
+) -> Engine:
+    """The warehouse at `url`, migrated to the current schema. With `create=False` (read-only
+    commands) a SQLite file that does not exist is refused (DB006) instead of created.
+    `lock_wait`: seconds a writer waits for another one (warehouse/lock.py); `command` names
+    this one in another's refusal while it migrates."""
+    if not create:
+        require_existing(url)
     engine = make_engine(url)
+    if lock_wait is not None:
+        engine = engine.execution_options(htsd_lock_wait=lock_wait)
     check_connection(engine)
-    upgrade(engine)
+    upgrade(engine, command)
     return engine
 
 
@@ -136,7 +146,10 @@ def sync(
     progress: Progress = no_progress,
 ) -> SyncRun:
     """Pull the given assets into the raw landing, then load their typed tables."""
-    with logged_run(engine, "sync", {"assets": list(assets), "server": client.server}) as run:
+    with (
+        warehouse_lock(engine, "sync"),
+        logged_run(engine, "sync", {"assets": list(assets), "server": client.server}) as run,
+    ):
         manifests = []
         for uid in assets:
 
@@ -182,7 +195,7 @@ def import_files(
     submissions than their `count` are refused unless `partial`."""
     server = server_identity(server)
     arguments = {"files": [str(p) for p in paths], "server": server, "partial": partial}
-    with logged_run(engine, "import", arguments) as run:
+    with warehouse_lock(engine, "import"), logged_run(engine, "import", arguments) as run:
         files = land_files(engine, server, list(paths), run.id, asset_uid, partial=partial)
         loads = load_typed(engine, server, [r.asset_uid for r in files], run.id, form_names)
         result = ImportRun(run.id, server, files, loads)
@@ -204,7 +217,10 @@ class RebuildRun:
 
 def rebuild(engine: Engine, asset_uid: str | None = None) -> RebuildRun:
     """Drop and recreate the typed tables of every asset (or of one) from the raw landing."""
-    with logged_run(engine, "rebuild", {"asset": asset_uid}) as run:
+    with (
+        warehouse_lock(engine, "rebuild"),
+        logged_run(engine, "rebuild", {"asset": asset_uid}) as run,
+    ):
         results = rebuild_tables(engine, asset_uid=asset_uid, run_id=run.id)
         result = RebuildRun(run.id, results)
         run.counts = result.as_dict()
@@ -251,7 +267,10 @@ def deploy(
     deployment in the warehouse."""
     assets = assets or {}
     arguments = {"forms": list(requested), "server": client.server}
-    with logged_run(engine, "forms deploy", arguments) as run:
+    with (
+        warehouse_lock(engine, "forms deploy"),
+        logged_run(engine, "forms deploy", arguments) as run,
+    ):
         results = []
         for form in built:
             previous = last_deployment(engine, client.server, form.form_id)

@@ -54,6 +54,29 @@ class DbCode(ErrorCode):
             "create that folder, or choose another path (e.g. sqlite:///htsd.sqlite)",
         ),
     )
+    BUSY = (
+        "DB005",
+        Message(
+            "kho dữ liệu đang bận: một lệnh htsd {command} khác đang chạy (pid {pid}, từ {since});"
+            " đã chờ {waited} giây",
+            "the warehouse is busy: another htsd {command} is running (pid {pid}, since {since});"
+            " waited {waited} s",
+            "chờ lệnh đó chạy xong rồi chạy lại; không cần xoá gì, khoá tự mở khi lệnh kia dừng",
+            "run again once that command has finished; nothing needs deleting, the lock is"
+            " released when the other command stops",
+        ),
+    )
+    NO_WAREHOUSE = (
+        "DB006",
+        Message(
+            "chưa có kho dữ liệu ở {path}",
+            "there is no warehouse at {path}",
+            "chạy lệnh trong thư mục có htsd.toml, đặt --database-url hoặc HTSD_DATABASE_URL,"
+            " hoặc tạo kho bằng htsd sync / htsd import",
+            "run from the folder holding htsd.toml, set --database-url or HTSD_DATABASE_URL,"
+            " or create the warehouse with htsd sync / htsd import",
+        ),
+    )
 
 
 def redact_url(url: str) -> str:
@@ -110,6 +133,28 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         return sa.create_engine(parsed, pool_pre_ping=True)
     raise HtsdError(DbCode.UNSUPPORTED, where=redact_url(url), params={"dialect": backend})
+
+
+def require_existing(url: str) -> None:
+    """Refuse (DB006) a SQLite warehouse file that does not exist: a read-only command must
+    not create an empty warehouse in whatever folder it was run from."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return  # make_engine says what is wrong with the URL
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or parsed.host
+        or parsed.database in (None, "", ":memory:")
+    ):
+        return
+    path = Path(parsed.database)
+    if path.parent.is_dir() and not path.is_file():  # a missing folder: make_engine's DB004
+        raise HtsdError(
+            DbCode.NO_WAREHOUSE,
+            where=redact_url(url),
+            params={"path": str(path.resolve())},
+        )
 
 
 def check_connection(engine: Engine) -> None:

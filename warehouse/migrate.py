@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
+from alembic import command as alembic_command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from warehouse.db import check_connection
+from warehouse.lock import warehouse_lock
 
 _SCRIPT_LOCATION = str(Path(__file__).parent / "migrations")
 
@@ -32,13 +33,20 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> bool:
-    """Bring the warehouse to the head revision. Returns True when anything was applied."""
+def upgrade(engine: Engine, command: str = "db upgrade") -> bool:
+    """Bring the warehouse to the head revision. Returns True when anything was applied.
+
+    Migrating takes the warehouse lock, so two commands started together on a new warehouse
+    do not both create its tables: the second finds them made. `command` names the command
+    migrating in another's refusal."""
     check_connection(engine)
     if current_revision(engine) == head_revision():
         return False
-    config = _config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with warehouse_lock(engine, command):
+        if current_revision(engine) == head_revision():
+            return False
+        config = _config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            alembic_command.upgrade(config, "head")
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,15 +56,42 @@ class App:
     def err(self) -> Console:
         return Console(stderr=True, quiet=self.silent, highlight=False)
 
-    def engine(self) -> Engine:
-        """The warehouse, migrated to the current schema on first use."""
+    def engine(self, *, must_exist: bool = False) -> Engine:
+        """The warehouse, migrated to the current schema on first use. With `must_exist` (the
+        commands that only read, or rebuild, what is stored) a SQLite file that does not exist
+        is refused (DB006) rather than created empty."""
         if self._engine is None:
-            self._engine = pipeline.open_warehouse(self.settings.database_url)
+            self._engine = pipeline.open_warehouse(
+                self.settings.database_url,
+                create=not must_exist,
+                lock_wait=lock_wait(),
+                command=command_name(),
+            )
         return self._engine
 
     def kobo(self) -> KoboClient:
         """A client of the configured KoboToolbox server, with the token from the environment."""
         return KoboClient(self.settings.kobo_url, self.settings.kobo_token)
+
+
+def command_name() -> str:
+    """The running subcommand as typed after `htsd` (`forms deploy`), for the warehouse lock."""
+    ctx = click.get_current_context(silent=True)
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names)) or "htsd"
+
+
+def lock_wait() -> float | None:
+    """Seconds a writing command waits for another one on the same warehouse, from
+    HTSD_LOCK_WAIT (default: warehouse/lock.py LOCK_WAIT_S); unreadable values are ignored."""
+    value = os.environ.get("HTSD_LOCK_WAIT", "")
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
 
 
 def fail(lang: str, error: HtsdError) -> NoReturn:

@@ -58,7 +58,7 @@ def export_command(
     Example: htsd export gia_dinh --lang vi --format xlsx --out gia_dinh.xlsx
     """
     result = export_form(
-        app.engine(),
+        app.engine(must_exist=True),
         form,
         language=language or app.lang,
         fmt=fmt,

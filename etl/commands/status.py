@@ -23,7 +23,7 @@ def status_command(app: App, as_json: bool) -> None:
 
     Example: htsd status --json
     """
-    data = pipeline.status(app.engine())
+    data = pipeline.status(app.engine(must_exist=True))
     data["warehouse"] = redact_url(app.settings.database_url)
     if as_json:
         emit_json(data)

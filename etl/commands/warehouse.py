@@ -22,7 +22,7 @@ def rebuild_command(app: App, asset_uid: str | None, as_json: bool) -> None:
 
     Example: htsd rebuild --asset aBcDeFgHiJkLmNoPqRsTuV
     """
-    run = pipeline.rebuild(app.engine(), asset_uid)
+    run = pipeline.rebuild(app.engine(must_exist=True), asset_uid)
     if as_json:
         emit_json(run.as_dict())
         return
@@ -53,7 +53,9 @@ def drift_command(
 
     Example: htsd forms drift aBcDeFgHiJkLmNoPqRsTuV --from vAbc --to vDef
     """
-    drift = pipeline.drift(app.engine(), asset_uid, from_version, to_version, app.settings.kobo_url)
+    drift = pipeline.drift(
+        app.engine(must_exist=True), asset_uid, from_version, to_version, app.settings.kobo_url
+    )
     if as_json:
         emit_json(drift.as_dict(app.lang))
         return

@@ -52,3 +52,15 @@ def test_serve_kobo_on_a_busy_port(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error [SRV001] --port {port}: "), lines
     assert "--port 0" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["status"], ["rebuild"], ["forms", "drift", "aX"]])
+def test_a_command_that_reads_creates_no_warehouse(args: list[str], tmp_path: Path) -> None:
+    """Run in the wrong folder, a command that only reads what is stored says there is no
+    warehouse there instead of creating an empty htsd.sqlite and reporting "no data"."""
+    result = run_htsd(["--lang", "en", *args], cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error [DB006] sqlite:///htsd.sqlite: "), lines
+    assert str(tmp_path / "htsd.sqlite") in lines[0] and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
