@@ -17,8 +17,30 @@ class SyncCode(ErrorCode):
         Message(
             "chưa chọn dự án nào để đồng bộ",
             "no project to sync",
-            "dùng --asset UID, hoặc khai báo [kobo.assets] trong htsd.toml",
-            "pass --asset UID, or list the projects under [kobo.assets] in htsd.toml",
+            "dùng --asset TÊN_BIỂU_MẪU hoặc --asset UID, chạy htsd forms deploy, hoặc khai báo"
+            " [kobo.assets] trong htsd.toml",
+            "pass --asset FORM or --asset UID, run htsd forms deploy, or list the projects"
+            " under [kobo.assets] in htsd.toml",
+        ),
+    )
+    UNKNOWN_FORM = (
+        "SYNC002",
+        Message(
+            "không biết dự án nào chứa biểu mẫu '{form}'",
+            "no project is known to hold the form '{form}'",
+            "biểu mẫu đã biết: {known}; dùng mã dự án (uid), chạy htsd forms deploy, hoặc khai"
+            " báo [kobo.assets] trong htsd.toml",
+            "known forms: {known}; give the asset uid, run htsd forms deploy, or list it under"
+            " [kobo.assets] in htsd.toml",
+        ),
+    )
+    AMBIGUOUS_FORM = (
+        "SYNC003",
+        Message(
+            "biểu mẫu '{form}' có ở nhiều dự án: {uids}",
+            "the form '{form}' is in several projects: {uids}",
+            "dùng mã dự án (uid), hoặc khai báo [kobo.assets] trong htsd.toml",
+            "give the asset uid, or list it under [kobo.assets] in htsd.toml",
         ),
     )
 

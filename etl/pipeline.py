@@ -16,6 +16,7 @@ command line draws it, a library caller may pass nothing.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,13 +24,20 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from etl.errors import SyncCode, SyncError
 from etl.importer import ImportResult, land_files
 from etl.kobo.client import KoboClient, server_identity
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, sync_asset
 from forms.build import BuildResult
 from validation.batch import validate_batch
-from warehouse.assets import asset_servers, deployed_form_name, last_deployment, record_deployment
+from warehouse.assets import (
+    asset_servers,
+    deployed_assets,
+    deployed_form_name,
+    last_deployment,
+    record_deployment,
+)
 from warehouse.db import check_connection, make_engine, require_existing
 from warehouse.drift import Drift, asset_drift
 from warehouse.load import LoadResult, load_asset
@@ -78,6 +86,59 @@ def form_name(
         return form_names[asset_uid]
     with engine.connect() as conn:
         return deployed_form_name(conn, server_identity(server), asset_uid)
+
+
+# -- which assets: by form name or uid ------------------------------------------------------
+
+_UID = re.compile(r"^a[A-Za-z0-9]{9,}$")
+
+
+def known_assets(engine: Engine, server: str, configured: Mapping[str, str]) -> dict[str, str]:
+    """Form name → asset uid: the forms `htsd forms deploy` put on this server, overridden by
+    [kobo.assets] (`configured`, form → uid) from htsd.toml."""
+    deployed = deployed_assets(engine, server_identity(server))
+    known = {form: min(uids) for form, uids in deployed.items() if len(uids) == 1}
+    known.update(configured)
+    return dict(sorted(known.items()))
+
+
+def resolve_asset(engine: Engine, server: str, value: str, configured: Mapping[str, str]) -> str:
+    """The asset uid meant by `value`: a form name ([kobo.assets], else the asset the form
+    was last deployed to on this server, else on any server when that is one asset) or a
+    uid as it is. SYNC002 for a name no asset is known by, SYNC003 when several are."""
+    value = value.strip()
+    known = known_assets(engine, server, configured)
+    if value in known:
+        return known[value]
+    if value in known.values() or _UID.match(value):
+        return value
+    anywhere = deployed_assets(engine).get(value, set())
+    if len(anywhere) == 1:
+        return anywhere.pop()
+    if anywhere:
+        raise SyncError(
+            SyncCode.AMBIGUOUS_FORM,
+            where=value,
+            params={"form": value, "uids": ", ".join(sorted(anywhere))},
+        )
+    raise SyncError(
+        SyncCode.UNKNOWN_FORM,
+        where=value,
+        params={"form": value, "known": ", ".join(known) or "—"},
+    )
+
+
+def resolve_assets(
+    engine: Engine, server: str, values: Sequence[str], configured: Mapping[str, str]
+) -> list[str]:
+    """The asset uids of `values` (form names or uids); with none, every known asset of the
+    server ([kobo.assets] and what `htsd forms deploy` put there). SYNC001 when none is."""
+    if values:
+        return list(dict.fromkeys(resolve_asset(engine, server, v, configured) for v in values))
+    chosen = list(dict.fromkeys(known_assets(engine, server, configured).values()))
+    if not chosen:
+        raise SyncError(SyncCode.NO_ASSET, where="--asset")
+    return chosen
 
 
 # -- normalise, validate, write ------------------------------------------------------------

@@ -104,6 +104,23 @@ def record_deployment(conn: Connection, **values: Any) -> None:
     conn.execute(form_deployment.insert().values(**values))
 
 
+def deployed_assets(engine: Engine, server: str | None = None) -> dict[str, set[str]]:
+    """Form name → the asset uids `htsd forms deploy` last put it into, one per server (of
+    `server` only, when given)."""
+    t = form_deployment
+    latest: dict[tuple[str, str], str] = {}
+    query = sa.select(t.c.server, t.c.form_name, t.c.asset_uid).order_by(t.c.id)
+    if server is not None:
+        query = query.where(t.c.server == server)
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            latest[(row.server, row.form_name)] = row.asset_uid
+    out: dict[str, set[str]] = {}
+    for (_server, form), uid in latest.items():
+        out.setdefault(form, set()).add(uid)
+    return out
+
+
 def deployed_form_name(conn: Connection, server: str, asset_uid: str) -> str | None:
     """The form `htsd forms deploy` last put into this asset, if it did."""
     t = form_deployment

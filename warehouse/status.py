@@ -44,6 +44,9 @@ def typed_status(conn: sa.Connection) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def warehouse_status(engine: Engine) -> dict[str, Any]:
+    """Per asset uid: what is stored of it, and the last run. Every asset the warehouse knows
+    is listed, those without submissions with zeros: deployed by `htsd forms deploy` or
+    read by a sync."""
     t = raw_submission
     h = raw_submission_history
     assets: dict[str, dict[str, Any]] = {}
@@ -85,23 +88,24 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
                 sa.select(d.c.server, d.c.asset_uid, d.c.form_name).order_by(d.c.id)
             )
         }
+
+    def blank(server: str, uid: str) -> dict[str, Any]:
+        return {
+            "server": server,
+            "form": deployed.get((server, uid)),
+            "name": names.get((server, uid)),
+            "submissions": 0,
+            "edited": 0,
+            "deleted": 0,
+            "versions": 0,
+            "history": 0,
+            "last_submission_time": None,
+            "watermark_id": None,
+            "typed": typed.get((server, uid)),
+        }
+
     for row in rows:
-        entry = assets.setdefault(
-            row.asset_uid,
-            {
-                "server": row.server,
-                "form": deployed.get((row.server, row.asset_uid)),
-                "name": names.get((row.server, row.asset_uid)),
-                "submissions": 0,
-                "edited": 0,
-                "deleted": 0,
-                "versions": 0,
-                "history": 0,
-                "last_submission_time": None,
-                "watermark_id": None,
-                "typed": None,
-            },
-        )
+        entry = assets.setdefault(row.asset_uid, blank(row.server, row.asset_uid))
         entry["submissions"] += row.submissions
         entry["edited"] += row.edited
         entry["deleted"] += row.deleted
@@ -111,4 +115,8 @@ def warehouse_status(engine: Engine) -> dict[str, Any]:
         state = states.get(row.asset_uid)
         entry["watermark_id"] = state.last_id if state else None
         entry["typed"] = typed.get((row.server, row.asset_uid))
+    # every asset known without data yet: deployed by htsd forms deploy, or read by a sync
+    for server, uid in sorted({*deployed, *names}, key=lambda key: (deployed.get(key) or "", key)):
+        if uid not in assets:
+            assets[uid] = blank(server, uid)
     return {"assets": assets, "last_run": last_run(engine)}

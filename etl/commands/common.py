@@ -71,7 +71,24 @@ class App:
 
     def kobo(self) -> KoboClient:
         """A client of the configured KoboToolbox server, with the token from the environment."""
-        return KoboClient(self.settings.kobo_url, self.settings.kobo_token)
+        client = KoboClient(self.settings.kobo_url, self.settings.kobo_token)
+        if client.pasted_url and not self.silent:
+            notice = render.url_trimmed_line(client.pasted_url, client.base_url, self.lang)
+            click.echo(notice, err=True)
+        return client
+
+    def asset_uids(self, values: tuple[str, ...] | list[str]) -> list[str]:
+        """The uids meant by --asset values (form names or uids); with none, every asset known
+        for the server: [kobo.assets], and the forms `htsd forms deploy` put there."""
+        return pipeline.resolve_assets(
+            self.engine(), self.settings.kobo_url, list(values), self.settings.assets
+        )
+
+    def asset_uid(self, value: str) -> str:
+        """The uid meant by one --asset value: a form name or a uid."""
+        return pipeline.resolve_asset(
+            self.engine(), self.settings.kobo_url, value, self.settings.assets
+        )
 
 
 def command_name() -> str:

@@ -38,6 +38,7 @@ def deploy_command(
     Example: KOBOTOOLBOX_TOKEN=... htsd forms deploy gia_dinh clc_assessment
     """
     client = app.kobo()
+    client.check_access()  # a server that is down or a wrong token: said before building
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
     run = pipeline.deploy(
         app.engine(), client, built, app.settings.assets, requested=list(form_ids)
@@ -47,3 +48,6 @@ def deploy_command(
         return
     for result in run.results:
         click.echo(render.deploy_line(result, app.lang))
+    forms = {r.form: r.asset_uid for r in run.results}
+    for line in render.assets_block(forms, app.lang):
+        click.echo(line)

@@ -280,3 +280,30 @@ def export_lines(r: ExportResult, lang: str) -> list[str]:
             ).get(lang)
         )
     return lines
+
+
+def url_trimmed_line(pasted: str, address: str, lang: str) -> str:
+    """The notice when KOBOTOOLBOX_URL was a page or API address, trimmed to the server's."""
+    return Text(
+        f"Lưu ý: KOBOTOOLBOX_URL {pasted} là địa chỉ một trang; dùng địa chỉ máy chủ {address}",
+        f"Note: KOBOTOOLBOX_URL {pasted} is the address of a page; using the server's, {address}",
+    ).get(lang)
+
+
+def assets_block(forms: Mapping[str, str], lang: str) -> list[str]:
+    """After `htsd forms deploy`: the projects recorded in the warehouse, as [kobo.assets]
+    lines a data manager may copy into htsd.toml (not needed on this warehouse)."""
+    if not forms:
+        return []
+    return [
+        "",
+        Text(
+            "Đã ghi mã dự án vào kho dữ liệu: htsd sync, status, rebuild và forms drift tìm các"
+            " biểu mẫu theo tên (vd. --asset gia_dinh). Dùng kho khác thì chép vào htsd.toml:",
+            "The asset uids are recorded in the warehouse: htsd sync, status, rebuild and forms"
+            " drift find the forms by name (e.g. --asset gia_dinh). For another warehouse, copy"
+            " into htsd.toml:",
+        ).get(lang),
+        "[kobo.assets]",
+        *(f'{form} = "{uid}"' for form, uid in forms.items()),
+    ]

@@ -8,7 +8,6 @@ import click
 from etl import pipeline
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
-from etl.errors import SyncCode, SyncError
 
 
 @click.command("sync")
@@ -35,10 +34,8 @@ def sync_command(
 
     Example: KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV
     """
-    chosen = [a.strip() for a in assets] or [a.strip() for a in app.settings.assets.values()]
-    if not chosen:
-        raise SyncError(SyncCode.NO_ASSET, where="--asset")
-    client = app.kobo()
+    client = app.kobo()  # a wrong server address is said first
+    chosen = app.asset_uids(assets)
     with render.progress_bars(app.err) as progress:
         run = pipeline.sync(
             app.engine(),

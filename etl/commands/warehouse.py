@@ -22,7 +22,8 @@ def rebuild_command(app: App, asset_uid: str | None, as_json: bool) -> None:
 
     Example: htsd rebuild --asset aBcDeFgHiJkLmNoPqRsTuV
     """
-    run = pipeline.rebuild(app.engine(must_exist=True), asset_uid)
+    engine = app.engine(must_exist=True)
+    run = pipeline.rebuild(engine, app.asset_uid(asset_uid) if asset_uid else None)
     if as_json:
         emit_json(run.as_dict())
         return
@@ -53,9 +54,9 @@ def drift_command(
 
     Example: htsd forms drift aBcDeFgHiJkLmNoPqRsTuV --from vAbc --to vDef
     """
-    drift = pipeline.drift(
-        app.engine(must_exist=True), asset_uid, from_version, to_version, app.settings.kobo_url
-    )
+    engine = app.engine(must_exist=True)
+    uid = app.asset_uid(asset_uid)
+    drift = pipeline.drift(engine, uid, from_version, to_version, app.settings.kobo_url)
     if as_json:
         emit_json(drift.as_dict(app.lang))
         return

@@ -57,6 +57,19 @@ class Page:
     next_url: str | None
 
 
+def base_address(url: str) -> str:
+    """The server's address from a URL as pasted from a browser or the API docs: the page
+    address (`#/forms`), query, and any path from `/api/` on are dropped, as is a trailing
+    slash: `https://kf.kobotoolbox.org/api/v2/` and `https://kf.kobotoolbox.org/#/forms`
+    both give `https://kf.kobotoolbox.org`. A server under a sub-path keeps that path."""
+    parts = urlsplit(url.strip())
+    path = parts.path
+    cut = path.find("/api/")
+    if cut >= 0 or path.endswith("/api"):
+        path = path[: cut if cut >= 0 else len(path) - 4]
+    return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
+
+
 @dataclass
 class KoboClient:
     base_url: str
@@ -66,9 +79,14 @@ class KoboClient:
     backoff: float = 0.5
     max_wait: float = 60.0
     stats: ClientStats = field(default_factory=ClientStats)
+    pasted_url: str | None = field(default=None, init=False)
+    """The URL as given, when it was trimmed to the server's address (see `base_address`)."""
 
     def __post_init__(self) -> None:
-        self.base_url = self.base_url.strip().rstrip("/")
+        given = self.base_url.strip()
+        self.base_url = base_address(given)
+        if self.base_url != given.rstrip("/"):
+            self.pasted_url = given
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise KoboError(
@@ -213,6 +231,11 @@ class KoboClient:
 
     # -- endpoints -----------------------------------------------------------------------
 
+    def check_access(self) -> None:
+        """One small request: the server answers and the token is accepted (KOBO4xx/5xx
+        otherwise), before any long work."""
+        self.request("GET", "/api/v2/assets/", params={"limit": 1, "q": "asset_type:survey"})
+
     def get_asset(self, uid: str) -> dict[str, Any]:
         result: dict[str, Any] = self.request("GET", f"/api/v2/assets/{uid}/", asset=uid)
         return result
@@ -331,8 +354,9 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 def server_identity(url: str) -> str:
     """One name per server, whatever way its address was written: scheme and host in lower
     case, the scheme's default port dropped, no trailing slash, and `localhost`, `::1` and
-    `127.0.0.1` the same host (127.0.0.1). `HTTP://LocalHost:80/` → `http://127.0.0.1`."""
-    parts = urlsplit(url.strip())
+    `127.0.0.1` the same host (127.0.0.1), any API path or page address dropped
+    (`base_address`). `HTTP://LocalHost:80/api/v2/` → `http://127.0.0.1`."""
+    parts = urlsplit(base_address(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if host in _LOOPBACK:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from etl.kobo.client import server_identity
+from etl.kobo.client import KoboClient, server_identity
 from tests.conftest import RunningKobo
 from tests.helpers import run_htsd
 
@@ -57,3 +57,19 @@ def test_sync_then_import_through_localhost_keeps_one_copy(
     assert list(status["assets"]) == [kobo.asset_uid]
     entry = status["assets"][kobo.asset_uid]
     assert entry["submissions"] == 250 and entry["typed"]["current"] == 250
+
+
+@pytest.mark.parametrize(
+    ("pasted", "address"),
+    [
+        ("https://kf.kobotoolbox.org/api/v2/", "https://kf.kobotoolbox.org"),
+        ("https://kf.kobotoolbox.org/#/forms", "https://kf.kobotoolbox.org"),
+        ("https://kf.kobotoolbox.org/api/v2/assets/?format=json", "https://kf.kobotoolbox.org"),
+        ("https://eu.kobotoolbox.org/", "https://eu.kobotoolbox.org"),
+        ("http://10.0.0.5/kobo/api/v2", "http://10.0.0.5/kobo"),
+    ],
+)
+def test_an_address_pasted_from_the_browser_is_trimmed(pasted: str, address: str) -> None:
+    client = KoboClient(pasted, "t0ken")
+    assert client.base_url == address and server_identity(pasted) == server_identity(address)
+    assert client.pasted_url == (None if pasted.rstrip("/") == address else pasted)
