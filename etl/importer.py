@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from forms.errors import ErrorCode, HtsdError, Message
+from forms.kpi import xlsform_to_kpi_content
 from warehouse.raw import LandCounts, RawRecord, land_records
 
 
@@ -100,6 +101,17 @@ class ImportCode(ErrorCode):
             "các trang này",
             "save and import every page (follow the next links), or add --partial to land "
             "these pages alone",
+        ),
+    )
+    FORM_UNREADABLE = (
+        "IMP009",
+        Message(
+            "không đọc được biểu mẫu trong tệp: {detail}",
+            "the form cannot be read from the file: {detail}",
+            "dùng --form với tệp XLSForm (.xlsx) của biểu mẫu, hoặc tệp JSON của dự án tải từ"
+            " /api/v2/assets/UID/ (có mục 'content')",
+            "give --form the form's XLSForm (.xlsx), or the asset JSON saved from"
+            " /api/v2/assets/UID/ (with its 'content')",
         ),
     )
 
@@ -236,3 +248,42 @@ def land_files(
             counts = land_records(conn, server, uid, run_id, records)
         results.append(ImportResult(str(f.path), uid, len(records), counts, f.count))
     return results
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """A form read from a file for an offline import: its name, title and KPI content."""
+
+    path: str
+    form_id: str | None
+    title: str | None
+    content: dict[str, Any]
+
+
+def read_form_file(path: Path) -> FormFile:
+    """The form of `htsd import --form`: an XLSForm (.xlsx), or an asset's JSON as the API
+    gives it (`content` inside) or its bare content (`survey` at the top). IMP009 or FRM040
+    when it cannot be read."""
+    if not path.is_file():
+        raise HtsdError(ImportCode.FILE_NOT_FOUND, where=str(path))
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        content = xlsform_to_kpi_content(path)
+        settings = content.get("settings") or {}
+        form_id = settings.get("form_id") or settings.get("id_string")
+        return FormFile(str(path), form_id, settings.get("form_title"), content)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HtsdError(
+            ImportCode.FORM_UNREADABLE, where=str(path), params={"detail": str(exc)[:200]}
+        ) from None
+    body = data.get("content") if isinstance(data, dict) and "content" in data else data
+    if not isinstance(body, dict) or not isinstance(body.get("survey"), list):
+        raise HtsdError(
+            ImportCode.FORM_UNREADABLE, where=str(path), params={"detail": "no 'survey' rows"}
+        )
+    settings = body.get("settings") or {}
+    settings = settings if isinstance(settings, dict) else {}
+    name = data.get("name") if isinstance(data, dict) else None
+    form_id = settings.get("form_id") or settings.get("id_string")
+    return FormFile(str(path), form_id, settings.get("form_title") or name, body)

@@ -15,6 +15,8 @@ command line draws it, a library caller may pass nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,7 +27,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from etl.errors import SyncCode, SyncError
-from etl.importer import ImportResult, land_files
+from etl.importer import FormFile, ImportResult, land_files, read_form_file
 from etl.kobo.client import KoboClient, server_identity
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, sync_asset
@@ -37,6 +39,7 @@ from warehouse.assets import (
     deployed_form_name,
     last_deployment,
     record_deployment,
+    save_file_form,
 )
 from warehouse.db import check_connection, make_engine, require_existing
 from warehouse.drift import Drift, asset_drift
@@ -48,7 +51,9 @@ from warehouse.migrate import upgrade
 from warehouse.runlog import logged_run
 from warehouse.status import warehouse_status
 
-__all__ = ["Engine", "open_warehouse"]
+__all__ = ["Engine", "open_warehouse", "read_form"]
+
+read_form = read_form_file
 
 log = logging.getLogger(__name__)
 
@@ -250,15 +255,35 @@ def import_files(
     form_names: Mapping[str, str] | None = None,
     *,
     partial: bool = False,
+    form: FormFile | None = None,
 ) -> ImportRun:
     """Land exported or saved files exactly as `sync` lands pages, then load the typed
     tables of the assets whose form content is stored. Saved pages that hold fewer
-    submissions than their `count` are refused unless `partial`."""
+    submissions than their `count` are refused unless `partial`.
+
+    `form` (an XLSForm or asset JSON read by `read_form`) gives the form of assets whose content the
+    warehouse does not hold yet, so an offline team gets typed tables without the server;
+    submissions are then read with that form (a `version.unknown` finding each says so) until
+    a sync brings the server's versions."""
     server = server_identity(server)
-    arguments = {"files": [str(p) for p in paths], "server": server, "partial": partial}
+    arguments = {
+        "files": [str(p) for p in paths],
+        "server": server,
+        "partial": partial,
+        "form": form.path if form else None,
+    }
     with warehouse_lock(engine, "import"), logged_run(engine, "import", arguments) as run:
         files = land_files(engine, server, list(paths), run.id, asset_uid, partial=partial)
-        loads = load_typed(engine, server, [r.asset_uid for r in files], run.id, form_names)
+        names = dict(form_names or {})
+        if form is not None:
+            text = json.dumps(form.content, sort_keys=True, ensure_ascii=False)
+            version = "file-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            for uid in dict.fromkeys(r.asset_uid for r in files):
+                with engine.begin() as conn:
+                    save_file_form(conn, server, uid, form.content, form.title, version, run.id)
+                if form.form_id:
+                    names.setdefault(uid, form.form_id)
+        loads = load_typed(engine, server, [r.asset_uid for r in files], run.id, names)
         result = ImportRun(run.id, server, files, loads)
         run.counts = result.as_dict()
     return result

@@ -35,6 +35,38 @@ def save_asset(conn: Connection, server: str, asset: Mapping[str, Any], run_id: 
     update_or_insert(conn, kobo_asset, key, values)
 
 
+def has_content(conn: Connection, server: str, asset_uid: str) -> bool:
+    """Whether any form content of the asset is stored (a version, or the asset's own)."""
+    v, a = kobo_asset_version, kobo_asset
+    if conn.execute(
+        sa.select(v.c.version_uid).where(v.c.server == server, v.c.asset_uid == asset_uid).limit(1)
+    ).first():
+        return True
+    content = conn.execute(
+        sa.select(a.c.content).where(a.c.server == server, a.c.asset_uid == asset_uid)
+    ).scalar()
+    return bool(content and json.loads(content).get("survey"))
+
+
+def save_file_form(
+    conn: Connection,
+    server: str,
+    asset_uid: str,
+    content: Mapping[str, Any],
+    name: str | None,
+    version_id: str,
+    run_id: int,
+) -> bool:
+    """Store a form read from a file (`htsd import --form`) as the asset's content, unless
+    content read from the server is stored already; True when stored. A later sync replaces
+    it with the server's."""
+    if has_content(conn, server, asset_uid):
+        return False
+    asset = {"uid": asset_uid, "name": name, "version_id": version_id, "content": content}
+    save_asset(conn, server, asset, run_id)
+    return True
+
+
 def known_versions(engine: Engine, server: str, asset_uid: str) -> set[str]:
     t = kobo_asset_version
     with engine.connect() as conn:

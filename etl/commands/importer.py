@@ -19,6 +19,13 @@ from etl.commands.common import App, emit_json, handle_errors, pass_app
     "--partial", is_flag=True, help="Land saved pages even when their next pages are missing."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--form",
+    "form_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The data's form (XLSForm .xlsx or asset JSON): typed tables without the server.",
+)
 @pass_app
 @handle_errors
 def import_command(
@@ -28,6 +35,7 @@ def import_command(
     server: str | None,
     partial: bool,
     as_json: bool,
+    form_file: Path | None,
 ) -> None:
     """Import a KoboToolbox JSON export or saved API data pages (e.g. from a USB stick).
 
@@ -35,10 +43,11 @@ def import_command(
     duplicates. Every file is checked before anything is written: a file of another asset
     than --asset, or saved pages missing their next pages (unless --partial), change
     nothing. The typed tables are loaded when the form's content is stored (after one htsd
-    sync of the asset).
+    sync of the asset), or at once from the form given with --form.
 
     Example: htsd import usb/gia_dinh-page1.json usb/gia_dinh-page2.json
     """
+    form = pipeline.read_form(form_file) if form_file else None  # before any warehouse
     run = pipeline.import_files(
         app.engine(),
         server or app.settings.kobo_url,
@@ -46,6 +55,7 @@ def import_command(
         asset_uid.strip() if asset_uid else None,
         app.form_names,
         partial=partial,
+        form=form,
     )
     if as_json:
         emit_json(run.as_dict())
