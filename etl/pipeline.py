@@ -30,8 +30,9 @@ from etl.errors import SyncCode, SyncError
 from etl.importer import FormFile, ImportResult, land_files, read_form_file
 from etl.kobo.client import KoboClient, server_identity
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
-from etl.sync import SyncManifest, sync_asset
+from etl.sync import SyncManifest, fetch_deployed_version, sync_asset
 from forms.build import BuildResult
+from forms.errors import RemoteError
 from validation.batch import validate_batch
 from warehouse.assets import (
     asset_servers,
@@ -319,12 +320,25 @@ def drift(
     from_version: str | None,
     to_version: str | None,
     default_server: str,
+    client: KoboClient | None = None,
 ) -> Drift:
     """Questions changed between two stored versions of an asset. The asset's server is the
     one its data came from; `default_server` when the warehouse holds it from several or
-    none."""
+    none. With a `client` of that server, the deployed version is fetched first when it is
+    not stored, so a form redeployed since the last sync is compared with what is now on
+    the tablets; the stored versions are compared when the server cannot be reached."""
     servers = asset_servers(engine, asset_uid)
     server = servers.pop() if len(servers) == 1 else server_identity(default_server)
+    if client is not None and client.server == server:
+        try:
+            with (
+                warehouse_lock(engine, "forms drift"),
+                logged_run(engine, "forms drift", {"asset": asset_uid}) as run,
+            ):
+                deployed = fetch_deployed_version(engine, client, asset_uid, run.id)
+                run.counts = {"deployed_version": deployed}
+        except RemoteError as error:
+            log.warning("%s: comparing the stored versions only", error.render("en"))
     return asset_drift(engine, server, asset_uid, from_version, to_version)
 
 

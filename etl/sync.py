@@ -224,3 +224,20 @@ def _fetch_versions(engine: Engine, client: KoboClient, asset_uid: str, run_id: 
         with engine.begin() as conn:
             save_version(conn, client.server, asset_uid, version, run_id)
     return sorted(seen)
+
+
+def fetch_deployed_version(
+    engine: Engine, client: KoboClient, asset_uid: str, run_id: int
+) -> str | None:
+    """Store the content of the asset's deployed version when it is not stored yet (a form
+    redeployed since the last sync has no data to bring it); its uid, or None when the
+    asset is not deployed."""
+    asset = client.get_asset(asset_uid)
+    deployed = asset.get("deployed_version_id")
+    if not deployed:
+        return None
+    if deployed not in known_versions(engine, client.server, asset_uid):
+        version = client.get_version(asset_uid, str(deployed))
+        with engine.begin() as conn:
+            save_version(conn, client.server, asset_uid, version, run_id)
+    return str(deployed)

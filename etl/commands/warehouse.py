@@ -56,7 +56,10 @@ def drift_command(
     """
     engine = app.engine(must_exist=True)
     uid = app.asset_uid(asset_uid)
-    drift = pipeline.drift(engine, uid, from_version, to_version, app.settings.kobo_url)
+    client = app.kobo() if app.settings.kobo_token else None  # offline: stored versions only
+    drift = pipeline.drift(
+        engine, uid, from_version, to_version, app.settings.kobo_url, client=client
+    )
     if as_json:
         emit_json(drift.as_dict(app.lang))
         return

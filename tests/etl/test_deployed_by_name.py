@@ -4,6 +4,7 @@ which asset holds which form, and every command takes a form name where it takes
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,16 @@ def test_deploy_then_sync_status_and_rebuild_by_form_name(
     rebuilt = run_htsd(["rebuild", "--asset", "gia_dinh", "--json"], cwd=tmp_path, env=env)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert list(json.loads(rebuilt.stdout)["assets"]) == [uids["gia_dinh"]]
+
+    # redeployed with one question more, before any data of the new version: drift sees it
+    content = copy.deepcopy(kobo.assets[uids["gia_dinh"]].content)
+    content["survey"].insert(-1, {"type": "text", "name": "ghi_chu_them", "label": ["x", "x"]})
+    kobo.replace_content(uids["gia_dinh"], content)
+    kobo.deploy(uids["gia_dinh"])
+    drift = run_htsd(["forms", "drift", "gia_dinh", "--json"], cwd=tmp_path, env=env)
+    assert drift.returncode == 0, drift.stderr
+    changes = json.loads(drift.stdout)["changes"]
+    assert [(c["change"], c["path"].split("/")[-1]) for c in changes] == [("added", "ghi_chu_them")]
 
     typo = run_htsd(["--lang", "en", "sync", "--asset", "gia_dinhh"], cwd=tmp_path, env=env)
     assert typo.returncode == 1, typo.stderr
