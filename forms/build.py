@@ -9,6 +9,7 @@ Building twice gives byte-identical XML (and .xlsx).
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -87,6 +88,16 @@ def compile_xlsform(
     return xlsx, result.xform, tuple(warnings)
 
 
+def require_forms(form_ids: Iterable[str]) -> None:
+    """FRM030 for the first name that is not one of the six forms, the closest one first in
+    the list of names to use (`gia_dinhh` → `gia_dinh, ...`)."""
+    for form_id in form_ids:
+        if form_id not in FORMS:
+            close = difflib.get_close_matches(form_id, FORM_IDS, n=1)
+            allowed = ", ".join(sorted(FORM_IDS, key=lambda f: f not in close))
+            raise FormsError(FormsCode.UNKNOWN_FORM, form_id, {"form": form_id, "allowed": allowed})
+
+
 def convert(
     form_id: str,
     *,
@@ -96,13 +107,8 @@ def convert(
 ) -> BuildResult:
     """Build one form (no file IO). Raises FormsError: FRM030 unknown form, FRM031 pyxform,
     FRM032 ODK Validate, FRM033 a rubric field the form lacks, or a rubric problem."""
-    spec = FORMS.get(form_id)
-    if spec is None:
-        raise FormsError(
-            FormsCode.UNKNOWN_FORM,
-            "htsd forms build",
-            {"form": form_id, "allowed": ", ".join(FORM_IDS)},
-        )
+    require_forms([form_id])
+    spec = FORMS[form_id]
     rubric = None
     if spec.rubric_id is not None:
         rubric = (rubrics if rubrics is not None else load_rubrics())[spec.rubric_id]

@@ -251,3 +251,12 @@ class FormsCode(ErrorCode):
             "add or remove the end_group/end_repeat row so that they match",
         ),
     )
+    FILE_MISSING = (
+        "FRM044",
+        Message(
+            "không có tệp {path}",
+            "there is no file {path}",
+            "kiểm tra tên và thư mục của tệp (lệnh chạy trong thư mục {cwd})",
+            "check the file's name and folder (the command runs in {cwd})",
+        ),
+    )

@@ -158,8 +158,11 @@ def _rows(workbook: Any, name: str) -> list[dict[str, str]]:
 
 
 def read_xlsform(source: str | PathLike[str] | bytes) -> XLSFormData:
-    """Read an .xlsx XLSForm (a path or the file's bytes); FormsError FRM040 if unreadable."""
+    """Read an .xlsx XLSForm (a path or the file's bytes); FormsError FRM044 when the file
+    does not exist, FRM040 when it cannot be read."""
     where = "<bytes>" if isinstance(source, bytes) else str(source)
+    if not isinstance(source, bytes) and not Path(source).is_file():
+        raise FormsError(FormsCode.FILE_MISSING, where, {"path": where, "cwd": str(Path.cwd())})
     try:
         stream: Any = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
         workbook = load_workbook(stream, read_only=True, data_only=True)

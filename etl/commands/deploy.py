@@ -9,7 +9,7 @@ import click
 from etl import pipeline
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
-from forms.build import build_forms
+from forms.build import build_forms, require_forms
 from forms.rubric_load import CRITERIA_DIR
 
 
@@ -37,6 +37,7 @@ def deploy_command(
 
     Example: KOBOTOOLBOX_TOKEN=... htsd forms deploy gia_dinh clc_assessment
     """
+    require_forms(form_ids)  # a mistyped name, before the server and the build
     client = app.kobo()
     client.check_access()  # a server that is down or a wrong token: said before building
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)

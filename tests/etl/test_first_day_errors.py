@@ -64,3 +64,21 @@ def test_a_command_that_reads_creates_no_warehouse(args: list[str], tmp_path: Pa
     assert len(lines) == 1 and lines[0].startswith("Error [DB006] sqlite:///htsd.sqlite: "), lines
     assert str(tmp_path / "htsd.sqlite") in lines[0] and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_xlsform_is_named_as_missing(tmp_path: Path) -> None:
+    result = run_htsd(["--lang", "en", "forms", "check", "nothere.xlsx"], cwd=tmp_path)
+    assert result.returncode == 1
+    (first,) = result.stdout.strip().splitlines()
+    assert first.startswith("[FRM044] nothere.xlsx: there is no file nothere.xlsx — ")
+    assert str(tmp_path) in first and "Excel" not in result.stdout + result.stderr
+
+
+def test_a_mistyped_form_is_refused_before_the_server_is_asked(tmp_path: Path) -> None:
+    env = {"KOBOTOOLBOX_URL": "http://127.0.0.1:9", "KOBOTOOLBOX_TOKEN": "s3cr3t"}
+    result = run_htsd(["--lang", "en", "forms", "deploy", "gia_dinhh"], cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error [FRM030] gia_dinhh: there is no form 'gia_dinhh' — use one of: gia_dinh, "
+        "clc_assessment, dong_ho, cong_dong, don_vi, hoat_dong"
+    )
