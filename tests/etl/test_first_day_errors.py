@@ -82,3 +82,17 @@ def test_a_mistyped_form_is_refused_before_the_server_is_asked(tmp_path: Path) -
         "Error [FRM030] gia_dinhh: there is no form 'gia_dinhh' — use one of: gia_dinh, "
         "clc_assessment, dong_ho, cong_dong, don_vi, hoat_dong"
     )
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"), [("database_url = 5\n", "database_url"), ("[kobo]\nurl = 8765\n", "kobo.url")]
+)
+def test_a_number_where_htsd_toml_needs_a_text(toml: str, key: str, tmp_path: Path) -> None:
+    (tmp_path / "htsd.toml").write_text(toml, encoding="utf-8")
+    result = run_htsd(["--lang", "en", "sync", "--asset", "aX"], cwd=tmp_path)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error [CFG003] htsd.toml: ") and f"key '{key}' is invalid" in line
+    assert "Traceback" not in result.stderr and sorted(p.name for p in tmp_path.iterdir()) == [
+        "htsd.toml"
+    ]
