@@ -13,26 +13,79 @@ import click
 
 from etl.commands import db, demo, deploy, export, forms, importer, kobo, status, sync, warehouse
 from etl.commands.common import App, current_lang, guarded
+from etl.commands.i18n import HtsdGroup, help_text, option, version_option
 from etl.config import load_settings
+from forms.text import Text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class HtsdGroup(click.Group):
+class RootGroup(HtsdGroup):
     """The root group: an HtsdError or Ctrl-C from any subcommand becomes one line and an
-    exit code (common.guarded)."""
+    exit code (common.guarded). Its options are global: accepted after the subcommand too
+    (i18n.prescan)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        return guarded(current_lang, lambda: super(HtsdGroup, self).invoke(ctx))
+        return guarded(current_lang, lambda: super(RootGroup, self).invoke(ctx))
 
 
-@click.group(cls=HtsdGroup, context_settings=CONTEXT)
-@click.option("--config", "config", metavar="PATH", help="htsd.toml to use (else HTSD_CONFIG).")
-@click.option("--database-url", metavar="URL", help="Warehouse URL (else HTSD_DATABASE_URL).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), help="Language of messages.")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-@click.option("--silent", is_flag=True, help="No progress output on stderr.")
-@click.version_option("0.1.0", prog_name="htsd")
+HELP = help_text(
+    """htsd — dữ liệu phong trào học tập suốt đời của tỉnh Bắc Kạn.
+
+    Dựng các biểu mẫu khảo sát, tải bản ghi từ KoboToolbox, kiểm tra và báo cáo cho ban chỉ
+    đạo. Cấu hình: htsd.toml, HTSD_DATABASE_URL, KOBOTOOLBOX_URL, KOBOTOOLBOX_TOKEN (chỉ
+    đặt bằng biến môi trường). Các tùy chọn dưới đây dùng được cả sau tên lệnh.
+    """,
+    """htsd — data of the lifelong-learning programme of Bắc Kạn province.
+
+    Builds the survey forms, pulls submissions from KoboToolbox, validates them and reports
+    to the steering committee. Configuration: htsd.toml, HTSD_DATABASE_URL, KOBOTOOLBOX_URL,
+    KOBOTOOLBOX_TOKEN (environment only). The options below may follow the command name too.
+    """,
+    "htsd demo",
+)
+
+
+@click.group(cls=RootGroup, context_settings=CONTEXT, help=HELP)
+@option(
+    "--config",
+    "config",
+    metavar="PATH",
+    help=Text(
+        "Tệp htsd.toml cần dùng (nếu không: HTSD_CONFIG).", "htsd.toml to use (else HTSD_CONFIG)."
+    ),
+)
+@option(
+    "--database-url",
+    metavar="URL",
+    help=Text(
+        "Địa chỉ kho dữ liệu (nếu không: HTSD_DATABASE_URL).",
+        "Warehouse URL (else HTSD_DATABASE_URL).",
+    ),
+)
+@option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    help=Text(
+        "Ngôn ngữ hiển thị (nếu không: HTSD_LANG, rồi language trong htsd.toml; mặc định vi).",
+        "Language of messages and help (else HTSD_LANG, then language in htsd.toml; default vi).",
+    ),
+)
+@option(
+    "-v",
+    "--verbose",
+    count=True,
+    help=Text(
+        "Ghi thêm nhật ký ra stderr (-vv: chi tiết để gỡ lỗi).",
+        "More log output on stderr (-vv for debug).",
+    ),
+)
+@option(
+    "--silent",
+    is_flag=True,
+    help=Text("Không hiện tiến độ trên stderr.", "No progress output on stderr."),
+)
+@version_option("0.1.0", prog_name="htsd")
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -42,14 +95,7 @@ def main(
     verbose: int,
     silent: bool,
 ) -> None:
-    """htsd — dữ liệu phong trào học tập suốt đời / lifelong-learning programme data.
-
-    Builds the survey forms, pulls submissions from KoboToolbox, validates them and reports
-    to the steering committee. Configuration: htsd.toml, HTSD_DATABASE_URL, KOBOTOOLBOX_URL,
-    KOBOTOOLBOX_TOKEN (environment only).
-
-    Example: htsd demo
-    """
+    """The root: logging, then the settings every command gets (help: HELP)."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"

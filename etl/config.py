@@ -6,7 +6,9 @@ read from a file, printed, logged or stored.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import ErrorCode, HtsdError, Message
+from forms.form_ids import FORM_IDS
 from forms.reference import PROVINCE
 from forms.text import Text
 
@@ -97,12 +100,24 @@ def find_config(flag: str | None, env: Mapping[str, str]) -> Path | None:
     return default if default.is_file() else None
 
 
+UNKNOWN_KEY = Text("htsd không có khóa này", "unknown key")
+UNKNOWN_SECTION = Text("htsd không có mục này", "unknown section")
+_TOML_PLACE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _toml_detail(exc: tomllib.TOMLDecodeError) -> Text:
+    """tomllib's reason is English only: in Vietnamese, the place it names."""
+    place = _TOML_PLACE.search(str(exc))
+    where = f" ở dòng {place.group(1)}, cột {place.group(2)}" if place else ""
+    return Text(f"sai cú pháp TOML{where}", str(exc))
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise HtsdError(
-            ConfigCode.UNPARSABLE, where=str(path), params={"detail": str(exc)}
+            ConfigCode.UNPARSABLE, where=str(path), params={"detail": _toml_detail(exc)}
         ) from None
     for section, keys in data.items():
         if isinstance(keys, dict):
@@ -113,7 +128,7 @@ def _read_file(path: Path) -> dict[str, Any]:
                     where=str(path),
                     params={
                         "key": section,
-                        "detail": "unknown section",
+                        "detail": UNKNOWN_SECTION,
                         "fix": Text(
                             "mục hợp lệ duy nhất: [kobo]", "the only valid section is [kobo]"
                         ),
@@ -132,7 +147,7 @@ def _read_file(path: Path) -> dict[str, Any]:
                         where=str(path),
                         params={
                             "key": f"{section}.{key}",
-                            "detail": "unknown key",
+                            "detail": UNKNOWN_KEY,
                             "fix": Text(
                                 "các khóa hợp lệ: " + ", ".join(sorted(allowed)),
                                 "valid keys are " + ", ".join(sorted(allowed)),
@@ -148,7 +163,7 @@ def _read_file(path: Path) -> dict[str, Any]:
                     where=str(path),
                     params={
                         "key": section,
-                        "detail": "unknown key",
+                        "detail": UNKNOWN_KEY,
                         "fix": Text(
                             "các khóa hợp lệ: database_url, language, province",
                             "valid keys are database_url, language, province",
@@ -156,6 +171,38 @@ def _read_file(path: Path) -> dict[str, Any]:
                     },
                 )
     return data
+
+
+def _check_form_name(form: str, where: str) -> None:
+    """A name under [kobo.assets] names the typed tables: one of the six forms, or another
+    asset's own name (lower-case letters, digits, _); a near miss of one of the six
+    (`gia_dinhh`) is refused naming the form meant."""
+    close = difflib.get_close_matches(form, FORM_IDS, n=1, cutoff=0.8)
+    if form in FORM_IDS:
+        return
+    if close or not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", form):
+        suggestion = close[0] if close else None
+        raise HtsdError(
+            ConfigCode.BAD_KEY,
+            where=where,
+            params={
+                "key": f"kobo.assets.{form}",
+                "detail": Text(
+                    "không phải tên một biểu mẫu htsd dựng", "is not the name of a form htsd builds"
+                )
+                if suggestion
+                else Text(
+                    "tên bảng chỉ gồm chữ thường, chữ số và _",
+                    "a table name has lower-case letters, digits and _ only",
+                ),
+                "fix": Text(
+                    f"có phải {suggestion}? Các biểu mẫu: {', '.join(FORM_IDS)}",
+                    f"did you mean {suggestion}? The forms: {', '.join(FORM_IDS)}",
+                )
+                if suggestion
+                else Text("đổi tên, ví dụ du_an_khac", "rename it, e.g. other_project"),
+            },
+        )
 
 
 def _check_language(value: str, where: str, key: str) -> str:
@@ -217,7 +264,7 @@ def load_settings(
                 where=where,
                 params={
                     "key": key,
-                    "detail": f"{value!r} is not a text",
+                    "detail": Text(f"{value!r} không phải là văn bản", f"{value!r} is not a text"),
                     "fix": Text(
                         f'ghi giá trị trong dấu ngoặc kép, ví dụ {key.split(".")[-1]} = "..."',
                         f'write the value in double quotes, e.g. {key.split(".")[-1]} = "..."',
@@ -232,13 +279,18 @@ def load_settings(
             where=where,
             params={
                 "key": "kobo.assets",
-                "detail": "must map form names to asset uids",
+                "detail": Text(
+                    "phải ghi mỗi tên biểu mẫu với mã dự án (asset uid) của nó",
+                    "must map form names to asset uids",
+                ),
                 "fix": Text(
                     'ví dụ: [kobo.assets] gia_dinh = "aXyz..."',
                     'for example: [kobo.assets] gia_dinh = "aXyz..."',
                 ),
             },
         )
+    for form in assets:
+        _check_form_name(str(form), where)
     lang = language or env.get("HTSD_LANG") or data.get("language") or "vi"
     return Settings(
         database_url=database_url

@@ -2,9 +2,10 @@
 
 `demo_kobo` holds the Learning Family evaluation (`gia_dinh`) as htsd builds it, deployed
 and answered by `localkobo.generate`; `province_kobo` is the empty account `htsd demo`
-deploys the six built forms to over HTTP. `built_content` is the KoboToolbox asset content
-of a built form, read from its .xlsx as the server's import does; the form is built once
-per process (about 0.3 s) and every caller gets its own copy.
+deploys the six built forms to over HTTP; `six_forms_kobo` (`htsd serve-kobo`) holds the six
+built forms deployed and answered in the demo's proportions. `built_content` is the
+KoboToolbox asset content of a built form, read from its .xlsx as the server's import does;
+the form is built once per process (about 0.3 s) and every caller gets its own copy.
 """
 
 from __future__ import annotations
@@ -74,3 +75,32 @@ def demo_kobo(submissions: int = 2500, *, seed: int = 1, token: str | None = Non
     kobo.deploy(asset.uid)
     kobo.generate(asset.uid, submissions)
     return DemoKobo(kobo=kobo, token=token, asset_uid=asset.uid)
+
+
+@dataclass
+class ProvinceKobo:
+    """A LocalKobo holding the six built forms, deployed and answered."""
+
+    kobo: LocalKobo
+    token: str
+    assets: dict[str, str]  # form → asset uid
+    counts: dict[str, int]  # form → submissions generated
+
+
+def six_forms_kobo(
+    families: int = 2500, *, seed: int = 1, token: str | None = None
+) -> ProvinceKobo:
+    """The six forms htsd builds, each deployed to its own asset and answered: `families`
+    Learning Family evaluations and the other forms in the demo's proportions."""
+    kobo = LocalKobo(seed=seed)
+    token = kobo.add_user(DEMO_USER, token)
+    counts = demo_counts(families)
+    assets: dict[str, str] = {}
+    for form in DEMO_MIX:
+        content = built_content(form)
+        title = str((content.get("settings") or {}).get("form_title") or form)
+        asset = kobo.create_asset(DEMO_USER, title, content)
+        kobo.deploy(asset.uid)
+        kobo.generate(asset.uid, counts[form])
+        assets[form] = asset.uid
+    return ProvinceKobo(kobo=kobo, token=token, assets=assets, counts=counts)

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
+
 HTSD = [sys.executable, "-m", "etl"]
 
 
@@ -29,3 +31,14 @@ def run_htsd(
         timeout=timeout,
         check=False,
     )
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command path under `group` (the group itself first): `()`, `("sync",)`, ..."""
+    found: list[tuple[str, ...]] = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found.extend(command_paths(command, (*prefix, name)))
+        else:
+            found.append((*prefix, name))
+    return found

@@ -1,28 +1,23 @@
-"""Every command has help: a one-line summary and an example."""
+"""Every command has help: a one-line summary and an example, in each language."""
 
 from __future__ import annotations
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from etl.cli import main
+from tests.helpers import command_paths
+
+EXAMPLE_LABEL = {"vi": "Ví dụ:", "en": "Example:"}
 
 
-def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    found: list[tuple[str, ...]] = [prefix]
-    for name, command in group.commands.items():
-        if isinstance(command, click.Group):
-            found.extend(_commands(command, (*prefix, name)))
-        else:
-            found.append((*prefix, name))
-    return found
-
-
-@pytest.mark.parametrize("path", _commands(main), ids=lambda p: " ".join(p) or "htsd")
-def test_help_has_summary_and_example(path: tuple[str, ...]) -> None:
-    result = CliRunner().invoke(main, [*path, "--help"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("path", command_paths(main), ids=lambda p: " ".join(p) or "htsd")
+def test_help_has_summary_and_example(path: tuple[str, ...], lang: str) -> None:
+    result = CliRunner().invoke(main, ["--lang", lang, *path, "--help"])
     assert result.exit_code == 0, result.output
-    assert "Example:" in result.output
+    assert EXAMPLE_LABEL[lang] in result.output
+    other = EXAMPLE_LABEL["en" if lang == "vi" else "vi"]
+    assert other not in result.output, "one language per run"
     summary = result.output.split("\n\n")[1].strip()
     assert summary and len(summary.splitlines()[0]) > 10

@@ -1,6 +1,8 @@
 """The run log: one row per command run, with its counts and error.
 
-A run is `running` until it ends `ok` or `failed`. A process killed mid-way (SIGKILL, power
+The error is stored in both languages (`error` in English, `error_vi` in Vietnamese), so
+`htsd status` shows it in the language of its own run. A run is `running` until it ends
+`ok`, `failed`, or `interrupted` (Ctrl-C). A process killed mid-way (SIGKILL, power
 cut) cannot say so itself: the next run started on the same host marks each `running` row of
 that host whose process is gone as `interrupted`. Rows of other hosts are left as they are.
 """
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from forms.errors import HtsdError
+from forms.text import Text
 from warehouse.schema import run_log
 
 
@@ -27,7 +30,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-INTERRUPTED = "process ended before the run finished (killed, or the machine stopped)"
+PROCESS_GONE = Text(
+    "tiến trình đã dừng trước khi lần chạy kết thúc (bị buộc dừng, hoặc máy đã tắt)",
+    "process ended before the run finished (killed, or the machine stopped)",
+)
+STOPPED = Text("người dùng đã dừng lần chạy (Ctrl-C)", "stopped by the user (Ctrl-C)")
+
+
+def unexpected(error: BaseException) -> Text:
+    """An error that is not an HtsdError: its type only, never its text (which may hold a
+    secret)."""
+    name = type(error).__name__
+    return Text(f"lỗi ngoài dự kiến ({name})", f"unexpected error ({name})")
+
+
+def error_text(error: BaseException) -> Text:
+    """What the run log stores of the error a run ended with, in both languages."""
+    if isinstance(error, HtsdError):
+        return Text(error.render("vi"), error.render("en"))
+    if isinstance(error, KeyboardInterrupt):
+        return STOPPED
+    return unexpected(error)
 
 
 def _alive(pid: int) -> bool:
@@ -52,7 +75,7 @@ def mark_interrupted(conn: sa.Connection, host: str) -> int:
         conn.execute(
             run_log.update()
             .where(run_log.c.id.in_(gone))
-            .values(status="interrupted", error=INTERRUPTED)
+            .values(status="interrupted", error=PROCESS_GONE.en, error_vi=PROCESS_GONE.vi)
         )
     return len(gone)
 
@@ -83,8 +106,10 @@ def finish_run(
     run_id: int,
     status: str,
     counts: Mapping[str, Any] | None = None,
-    error: str | None = None,
+    error: Text | str | None = None,
 ) -> None:
+    """End a run. `error` is stored in both languages when a Text (a str is English)."""
+    english, vietnamese = (error.en, error.vi) if isinstance(error, Text) else (error, None)
     with engine.begin() as conn:
         conn.execute(
             run_log.update()
@@ -93,7 +118,8 @@ def finish_run(
                 ended_at=_now(),
                 status=status,
                 counts=json.dumps(dict(counts or {}), ensure_ascii=False, default=str),
-                error=error,
+                error=english,
+                error_vi=vietnamese,
             )
         )
 
@@ -110,17 +136,16 @@ class Run:
 def logged_run(
     engine: Engine, command: str, arguments: Mapping[str, Any] | None = None
 ) -> Iterator[Run]:
-    """A run-log entry around a block: `ok` with `run.counts` when the block ends, `failed`
-    with the error's coded line (or the exception's type, never its text, which may hold a
-    secret) when it raises. Arguments must hold no secrets."""
+    """A run-log entry around a block: `ok` with `run.counts` when the block ends; when it
+    raises, `failed` with the error's coded line in both languages (or, for another
+    exception, its type, never its text, which may hold a secret), `interrupted` on Ctrl-C.
+    Arguments must hold no secrets."""
     run = Run(start_run(engine, command, arguments))
     try:
         yield run
-    except HtsdError as error:
-        finish_run(engine, run.id, "failed", error=error.render("en"))
-        raise
     except BaseException as error:
-        finish_run(engine, run.id, "failed", error=type(error).__name__)
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        finish_run(engine, run.id, status, error=error_text(error))
         raise
     finish_run(engine, run.id, "ok", counts=run.counts)
 
@@ -142,6 +167,7 @@ def run_as_dict(row: sa.Row[Any]) -> dict[str, Any]:
         "ended_at": _iso(row.ended_at),
         "counts": json.loads(row.counts or "{}"),
         "error": row.error,
+        "error_vi": row.error_vi,
     }
 
 

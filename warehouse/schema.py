@@ -22,9 +22,10 @@ run_log = sa.Table(
     sa.Column("ended_at", sa.DateTime(timezone=True)),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("counts", sa.Text, nullable=False, default="{}"),
-    sa.Column("error", sa.Text),
+    sa.Column("error", sa.Text),  # the error line in English
     sa.Column("host", sa.String(255)),
     sa.Column("pid", sa.Integer),
+    sa.Column("error_vi", sa.Text),  # the same in Vietnamese (NULL for runs before 0009)
 )
 
 raw_submission = sa.Table(

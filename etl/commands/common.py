@@ -13,11 +13,13 @@ import click
 from rich.console import Console
 
 from etl import pipeline
-from etl.commands import render
+from etl.commands import i18n, render
+from etl.commands.i18n import option
 from etl.config import Settings
 from etl.kobo.client import KoboClient
 from etl.pipeline import Engine
 from forms.errors import HtsdError
+from forms.text import Text
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -129,10 +131,11 @@ def guarded(lang: Callable[[], str], body: Callable[[], T]) -> T:
 
 
 def current_lang() -> str:
-    """The language of the running command (its root context object's `lang`), else vi."""
-    ctx = click.get_current_context(silent=True)
-    lang = getattr(ctx.find_root().obj, "lang", None) if ctx else None
-    return lang if lang in ("vi", "en") else "vi"
+    """The language of the running command: its root context object's `lang` (the resolved
+    settings), else — before the settings exist, e.g. for a configuration error — the one
+    pre-scanned from --lang, HTSD_LANG and htsd.toml (i18n.run_lang), else vi. The one
+    place commands ask."""
+    return i18n.run_lang()
 
 
 def handle_errors(func: F) -> F:
@@ -150,3 +153,16 @@ def emit_json(data: Any) -> None:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+families_option = option(
+    "--submissions",
+    type=click.IntRange(1, 200_000),
+    default=2500,
+    show_default=True,
+    help=Text(
+        "Số phiếu đánh giá Gia đình học tập; các biểu mẫu khác có số bản ghi theo tỉ lệ.",
+        "Learning Family evaluations; the other forms get a share of this.",
+    ),
+)
+"""`--submissions` of `htsd demo` and `htsd serve-kobo`: the size of the generated province."""

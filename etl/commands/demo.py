@@ -13,34 +13,48 @@ import click
 
 from etl import pipeline
 from etl.commands import render
-from etl.commands.common import App, handle_errors, pass_app
+from etl.commands.common import App, families_option, handle_errors, pass_app
+from etl.commands.i18n import command, help_text, option
 from etl.config import Settings
 from forms.build import build_forms
+from forms.text import Text
 from localkobo import LocalKoboServer
 from localkobo.province import demo_counts, province_kobo
 from warehouse.db import redact_url
 
+HELP = help_text(
+    """Chạy toàn bộ quy trình trên dữ liệu tạo sẵn: không cần tài khoản, không cần mạng.
 
-@click.command("demo")
-@click.option("--out", default="demo-output", show_default=True, help="Folder for the results.")
-@click.option(
-    "--submissions",
-    default=2500,
-    show_default=True,
-    help="Learning Family evaluations; the other forms get a share of this.",
-)
-@click.option("--seed", default=1, show_default=True, help="Random seed of the generated data.")
-@pass_app
-@handle_errors
-def demo_command(app: App, out: str, submissions: int, seed: int) -> None:
+    Dựng sáu biểu mẫu, triển khai lên một máy chủ cục bộ tương thích KoboToolbox, điền bản
+    ghi mẫu cho cả tỉnh, tải chúng vào một kho dữ liệu SQLite mới trong thư mục OUT, nạp
+    các bảng dữ liệu rồi in tình trạng.
+    """,
     """Run the whole pipeline on generated data: no account, no network.
 
     Builds the six forms, deploys them to a local KoboToolbox-compatible server, fills them
     with synthetic submissions for the province, syncs them into a fresh SQLite warehouse in
     OUT, loads the typed tables and prints the status.
+    """,
+    "htsd demo --out demo-output --submissions 2500",
+)
+SEED = Text(
+    "Giá trị khởi tạo ngẫu nhiên (seed) của dữ liệu tạo ra.", "Random seed of the generated data."
+)
 
-    Example: htsd demo --out demo-output --submissions 2500
-    """
+
+@command("demo", help=HELP)
+@option(
+    "--out",
+    default="demo-output",
+    show_default=True,
+    help=Text("Thư mục ghi kết quả.", "Folder for the results."),
+)
+@families_option
+@option("--seed", default=1, show_default=True, help=SEED)
+@pass_app
+@handle_errors
+def demo_command(app: App, out: str, submissions: int, seed: int) -> None:
+    """`htsd demo` (help: HELP)."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "htsd-demo.sqlite"
@@ -65,7 +79,7 @@ def demo_command(app: App, out: str, submissions: int, seed: int) -> None:
         for result in deployed:
             kobo.generate(result.asset_uid, counts[result.form])
             click.echo(render.demo_deployed_line(result, counts[result.form], lang))
-        with render.progress_bars(demo_app.err) as progress:
+        with render.progress_bars(demo_app.err, lang, demo_app.asset_label) as progress:
             run = pipeline.sync(engine, client, [r.asset_uid for r in deployed], progress=progress)
         for line in render.sync_run_lines(run, demo_app.asset_label, lang):
             click.echo(line)

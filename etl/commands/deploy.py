@@ -9,34 +9,63 @@ import click
 from etl import pipeline
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
+from etl.commands.i18n import command, help_text, option
 from forms.build import build_forms, require_forms
 from forms.rubric_load import CRITERIA_DIR
+from forms.text import Text
 
+HELP = help_text(
+    """Tạo hoặc thay từng biểu mẫu trên KoboToolbox rồi triển khai (hoặc triển khai lại).
 
-@click.command("deploy")
-@click.argument("form_ids", nargs=-1, metavar="[FORM]...")
-@click.option(
-    "--criteria-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=CRITERIA_DIR,
-    help="Rubric folder to build from (default: the project's forms/criteria).",
-)
-@click.option("--no-validate", is_flag=True, help="Skip ODK Validate (faster; not for release).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@pass_app
-@handle_errors
-def deploy_command(
-    app: App, form_ids: tuple[str, ...], criteria_dir: Path, no_validate: bool, as_json: bool
-) -> None:
+    Dựng các biểu mẫu từ bộ tiêu chí, nhập từng biểu mẫu vào dự án của nó (theo mục
+    [kobo.assets] trong htsd.toml, nếu không thì dự án đã ghi ở lần triển khai trước, nếu
+    không nữa thì một dự án mới), triển khai phiên bản mới và ghi mã dự án cùng phiên bản
+    vào kho dữ liệu. Biểu mẫu không đổi thì để nguyên.
+    """,
     """Create or replace each form on KoboToolbox and deploy or redeploy it.
 
     Builds the forms from the criteria, imports each into its asset (from [kobo.assets] in
     htsd.toml, else the one recorded at the last deploy, else a new one), deploys the new
     version, and records asset uid and version in the warehouse. An unchanged form is left
     alone.
+    """,
+    "KOBOTOOLBOX_TOKEN=... htsd forms deploy gia_dinh clc_assessment",
+)
 
-    Example: KOBOTOOLBOX_TOKEN=... htsd forms deploy gia_dinh clc_assessment
-    """
+
+@command("deploy", help=HELP)
+@click.argument("form_ids", nargs=-1, metavar="[FORM]...")
+@option(
+    "--criteria",
+    "--criteria-dir",
+    "criteria_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=CRITERIA_DIR,
+    help=Text(
+        "Thư mục bộ tiêu chí dùng để dựng biểu mẫu (mặc định: forms/criteria của dự án).",
+        "Rubric folder to build from (default: the project's forms/criteria).",
+    ),
+)
+@option(
+    "--no-validate",
+    is_flag=True,
+    help=Text(
+        "Bỏ qua ODK Validate (nhanh hơn; không dùng khi phát hành).",
+        "Skip ODK Validate (faster; not for release).",
+    ),
+)
+@option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=Text("In kết quả dạng JSON.", "Print the results as JSON."),
+)
+@pass_app
+@handle_errors
+def deploy_command(
+    app: App, form_ids: tuple[str, ...], criteria_dir: Path, no_validate: bool, as_json: bool
+) -> None:
+    """`htsd forms deploy` (help: HELP)."""
     require_forms(form_ids)  # a mistyped name, before the server and the build
     client = app.kobo()
     client.check_access()  # a server that is down or a wrong token: said before building

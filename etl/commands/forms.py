@@ -13,59 +13,87 @@ import click
 
 from etl.commands import render
 from etl.commands.common import current_lang
-from forms.build import DEFAULT_OUT, build_forms, write_results
+from etl.commands.i18n import HtsdGroup, help_text, option
+from forms.build import build_forms, write_results
 from forms.check import check_all
 from forms.definitions import FORM_IDS
-from forms.doc import DEFAULT_DOC, write_doc
+from forms.doc import write_doc
 from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR
 from forms.rubric_load import CRITERIA_DIR, display_path
+from forms.text import Text
 
-forms_group = click.Group(
+forms_group = HtsdGroup(
     "forms",
-    help="Biểu mẫu: xây dựng, kiểm tra, liệt kê / Forms: build, check and list them.\n\n"
-    "Example: htsd forms build --out forms/xlsform",
+    help=help_text(
+        "Biểu mẫu: dựng, kiểm tra, liệt kê, triển khai.",
+        "Forms: build, check, list and deploy them.",
+        "htsd forms build --out forms/xlsform",
+    ),
 )
 
-_criteria = click.option(
+_criteria = option(
     "--criteria",
+    "--criteria-dir",
     "criteria_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=CRITERIA_DIR,
     show_default="forms/criteria",
-    help="Folder of the rubric files.",
+    help=Text("Thư mục các tệp tiêu chí.", "Folder of the rubric files."),
 )
-_reference = click.option(
+_reference = option(
     "--reference",
     "reference_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=REFERENCE_DIR,
     show_default="forms/reference",
-    help="Folder of the reference files.",
+    help=Text("Thư mục các tệp dữ liệu tham chiếu.", "Folder of the reference files."),
+)
+
+BUILD_HELP = help_text(
+    """Dựng các XLSForm (.xlsx) và XForm (.xml) từ bộ tiêu chí và dữ liệu tham chiếu.
+
+    Sáu biểu mẫu: clc_assessment, gia_dinh, dong_ho, cong_dong, don_vi, hoat_dong. Mỗi
+    XForm phải qua ODK Validate trước khi được ghi; dựng hai lần cho ra các tệp giống hệt.
+    """,
+    """Build the XLSForms (.xlsx) and XForms (.xml) from the rubrics and reference data.
+
+    Six forms: clc_assessment, gia_dinh, dong_ho, cong_dong, don_vi, hoat_dong. Each XForm
+    passes ODK Validate before it is written; building twice gives identical files.
+    """,
+    "htsd forms build --out forms/xlsform",
 )
 
 
-@forms_group.command("build")
-@click.option(
+@forms_group.command("build", help=BUILD_HELP)
+@option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default="forms/xlsform",
-    help="Folder to write <form>.xlsx and <form>.xml into.",
+    default=Path("."),
+    show_default=".",
+    help=Text(
+        "Thư mục ghi <form>.xlsx và <form>.xml.", "Folder to write <form>.xlsx and <form>.xml into."
+    ),
 )
-@click.option(
+@option(
     "--form",
     "form_ids",
     multiple=True,
     type=click.Choice(FORM_IDS),
-    help="Build only this form (repeatable); default all six.",
+    help=Text(
+        "Chỉ dựng biểu mẫu này (lặp lại được); mặc định cả sáu.",
+        "Build only this form (repeatable); default all six.",
+    ),
 )
-@click.option(
+@option(
     "--validate/--no-validate",
     default=True,
-    show_default=True,
-    help="Check each XForm with ODK Validate (needs Java).",
+    show_default="--validate",
+    help=Text(
+        "Kiểm tra từng XForm bằng ODK Validate (cần Java).",
+        "Check each XForm with ODK Validate (needs Java).",
+    ),
 )
 @_criteria
 @_reference
@@ -76,13 +104,7 @@ def build_command(
     criteria_dir: Path,
     reference_dir: Path,
 ) -> None:
-    """Build the XLSForms (.xlsx) and XForms (.xml) from the rubrics and reference data.
-
-    Six forms: clc_assessment, gia_dinh, dong_ho, cong_dong, don_vi, hoat_dong. Each XForm
-    passes ODK Validate before it is written; building twice gives identical files.
-
-    Example: htsd forms build --out forms/xlsform
-    """
+    """`htsd forms build` (help: BUILD_HELP)."""
     results = build_forms(
         form_ids or None,
         criteria_dir=criteria_dir,
@@ -96,18 +118,27 @@ def build_command(
         click.echo(display_path(path))
 
 
-@forms_group.command("check")
-@click.argument("xlsforms", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@_criteria
-@_reference
-def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir: Path) -> None:
+CHECK_HELP = help_text(
+    """Kiểm tra bộ tiêu chí, dữ liệu tham chiếu và các biểu mẫu; liệt kê mọi lỗi tìm thấy.
+
+    Mỗi lỗi có mã (FRM...), tệp và mục, cùng cách sửa. Các tệp XLSForm .xlsx đưa thêm làm
+    tham số cũng được kiểm tra (đủ hai ngôn ngữ, không trùng lặp).
+    """,
     """Check the rubrics, the reference data and the forms; list every problem found.
 
     Each problem has a code (FRM...), the file and item, and how to fix it. Extra XLSForm
     .xlsx files given as arguments are checked too (both languages, no duplicates).
+    """,
+    "htsd forms check forms/xlsform/gia_dinh.xlsx",
+)
 
-    Example: htsd forms check forms/xlsform/gia_dinh.xlsx
-    """
+
+@forms_group.command("check", help=CHECK_HELP)
+@click.argument("xlsforms", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@_criteria
+@_reference
+def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir: Path) -> None:
+    """`htsd forms check` (help: CHECK_HELP)."""
     report = check_all(criteria_dir, reference_dir, xlsforms)
     lang = current_lang()
     for problem in report.problems:
@@ -119,24 +150,33 @@ def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir:
     click.echo(render.check_ok_line(len(report.checked), lang))
 
 
-@forms_group.command("doc")
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DOC,
-    show_default="forms/xlsform/FORMS.md",
-    help="Markdown file to write.",
-)
-@_criteria
-@_reference
-def doc_command(out_path: Path, criteria_dir: Path, reference_dir: Path) -> None:
+DOC_HELP = help_text(
+    """Ghi bản mô tả sáu biểu mẫu dạng Markdown: câu hỏi, kiểu, lựa chọn, cả hai ngôn ngữ.
+
+    Dành cho cán bộ quản lý dữ liệu: đường dẫn của từng câu hỏi, nhãn tiếng Việt và tiếng
+    Anh, điều kiện hiện và các lựa chọn, cùng bộ tiêu chí mà mỗi biểu mẫu dùng để chấm điểm.
+    """,
     """Write a Markdown listing of the six forms: questions, types, choices, both languages.
 
     For data managers: every question's path, label in Vietnamese and English, conditions
     and choices, and the rubric each form scores with.
+    """,
+    "htsd forms doc --out forms/xlsform/FORMS.md",
+)
 
-    Example: htsd forms doc --out forms/xlsform/FORMS.md
-    """
+
+@forms_group.command("doc", help=DOC_HELP)
+@option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("FORMS.md"),
+    show_default="FORMS.md",
+    help=Text("Tệp Markdown cần ghi.", "Markdown file to write."),
+)
+@_criteria
+@_reference
+def doc_command(out_path: Path, criteria_dir: Path, reference_dir: Path) -> None:
+    """`htsd forms doc` (help: DOC_HELP)."""
     results = build_forms(criteria_dir=criteria_dir, reference_dir=reference_dir, validate=False)
     click.echo(display_path(write_doc(results, out_path)))

@@ -9,22 +9,71 @@ import click
 from etl import pipeline
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
+from etl.commands.i18n import command, help_text, option
+from forms.text import Text
 
+HELP = help_text(
+    """Nhập tệp JSON xuất từ KoboToolbox hoặc các trang dữ liệu API đã lưu (ví dụ từ USB).
 
-@click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--asset", "asset_uid", metavar="UID", help="Asset uid, if not in the data.")
-@click.option("--server", metavar="URL", help="Server the data came from (else KOBOTOOLBOX_URL).")
-@click.option(
-    "--partial", is_flag=True, help="Land saved pages even when their next pages are missing."
+    Bản ghi được lưu đúng như khi htsd sync lưu, nên lần tải từ máy chủ sau đó không tạo
+    bản trùng. Mọi tệp được kiểm tra trước khi ghi: tệp của dự án khác với --asset, hoặc
+    các trang đã lưu thiếu trang tiếp theo (trừ khi có --partial), thì không thay đổi gì.
+    Các bảng dữ liệu được nạp khi nội dung biểu mẫu đã có trong kho (sau một lần htsd sync
+    dự án đó).
+    """,
+    """Import a KoboToolbox JSON export or saved API data pages (e.g. from a USB stick).
+
+    Submissions land exactly as `sync` lands them, so a later sync from the server adds no
+    duplicates. Every file is checked before anything is written: a file of another asset
+    than --asset, or saved pages missing their next pages (unless --partial), change
+    nothing. The typed tables are loaded when the form's content is stored (after one htsd
+    sync of the asset).
+    """,
+    "htsd import usb/gia_dinh-page1.json usb/gia_dinh-page2.json",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
+
+
+@command("import", help=HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@option(
+    "--asset",
+    "asset_uid",
+    metavar="UID",
+    help=Text("Mã dự án (asset uid), khi dữ liệu không ghi sẵn.", "Asset uid, if not in the data."),
+)
+@option(
+    "--server",
+    metavar="URL",
+    help=Text(
+        "Máy chủ nguồn của dữ liệu (nếu không: KOBOTOOLBOX_URL).",
+        "Server the data came from (else KOBOTOOLBOX_URL).",
+    ),
+)
+@option(
+    "--partial",
+    is_flag=True,
+    help=Text(
+        "Vẫn lưu các trang đã lưu dù thiếu trang tiếp theo.",
+        "Land saved pages even when their next pages are missing.",
+    ),
+)
+@option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=Text("In kết quả dạng JSON.", "Print the result as JSON."),
+)
+@option(
     "--form",
     "form_file",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="The data's form (XLSForm .xlsx or asset JSON): typed tables without the server.",
+    help=Text(
+        "Biểu mẫu của dữ liệu (tệp XLSForm .xlsx hoặc JSON của dự án) để tạo bảng dữ liệu khi"
+        " không có mạng; lần đồng bộ sau dùng các phiên bản trên máy chủ.",
+        "The data's form (its XLSForm .xlsx or the asset JSON), to make the typed tables"
+        " offline; the next sync uses the server's versions.",
+    ),
 )
 @pass_app
 @handle_errors
@@ -37,16 +86,7 @@ def import_command(
     as_json: bool,
     form_file: Path | None,
 ) -> None:
-    """Import a KoboToolbox JSON export or saved API data pages (e.g. from a USB stick).
-
-    Submissions land exactly as `sync` lands them, so a later sync from the server adds no
-    duplicates. Every file is checked before anything is written: a file of another asset
-    than --asset, or saved pages missing their next pages (unless --partial), change
-    nothing. The typed tables are loaded when the form's content is stored (after one htsd
-    sync of the asset), or at once from the form given with --form.
-
-    Example: htsd import usb/gia_dinh-page1.json usb/gia_dinh-page2.json
-    """
+    """`htsd import` (help: HELP)."""
     form = pipeline.read_form(form_file) if form_file else None  # before any warehouse
     run = pipeline.import_files(
         app.engine(),

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.progress import (
@@ -56,6 +58,12 @@ DEPLOY_ACTIONS = {
     "updated": Text("đã cập nhật và triển khai lại", "replaced and redeployed"),
     "unchanged": Text("không đổi", "unchanged"),
 }
+STAGES = {  # progress stages of a sync (etl/sync.py)
+    "new": Text("tải bản ghi mới", "new submissions"),
+    "sweep": Text("rà soát bản sửa, bản xóa", "checking edits and deletions"),
+    "changes": Text("tải bản đã sửa", "fetching edited submissions"),
+}
+VIETNAM_TIME = Text("giờ Việt Nam", "Vietnam time")
 DRIFT_CHANGES = {
     "renamed": Text("đổi tên", "renamed"),
     "added": Text("thêm", "added"),
@@ -67,6 +75,43 @@ DRIFT_CHANGES = {
 def error_line(error: HtsdError, lang: str) -> str:
     """`Lỗi [CODE] where: what — fix` (`Error ...` in English)."""
     return f"{ERROR.get(lang)} {error.render(lang)}"
+
+
+def _vietnam() -> tzinfo:
+    """Asia/Ho_Chi_Minh; a fixed UTC+7 where the time-zone database is missing (Vietnam has
+    no daylight saving time, so both give the same clock)."""
+    try:
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=7), "ICT")
+
+
+VIETNAM = _vietnam()
+
+
+def local_time(value: str | datetime | None, lang: str) -> str:
+    """A stored (UTC) time as people read it: `2026-12-02 23:06 (giờ Việt Nam)`. JSON output
+    keeps the ISO UTC form; a value that is not a time is shown as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(VIETNAM):%Y-%m-%d %H:%M} ({VIETNAM_TIME.get(lang)})"
+
+
+def findings_text(count: int, when: Text | None = None) -> Text:
+    """Load findings counted: `không có cảnh báo khi nạp` / `3 cảnh báo khi nạp`."""
+    suffix = when or Text("", "")
+    if not count:
+        return Text(f"không có cảnh báo{suffix.vi}", f"no{suffix.en} findings")
+    return Text(f"{count} cảnh báo{suffix.vi}", f"{count}{suffix.en} findings")
 
 
 def json_text(data: Any) -> str:
@@ -109,12 +154,13 @@ def load_line(name: str, uid: str, r: LoadResult | None, lang: str) -> str:
         if r.findings
         else Text("", "")
     )
+    findings = findings_text(r.findings)
     return Text(
         f"{name}: {r.live} hiện hành, {r.deleted} đã xóa, {len(r.tables)} bảng "
-        f"({r.loaded} nạp, {r.unchanged} không đổi), {r.findings} phát hiện "
+        f"({r.loaded} nạp, {r.unchanged} không đổi), {findings.vi} "
         f"({r.duration_s:.1f} giây){where.vi}",
         f"{name}: {r.live} current, {r.deleted} deleted, {len(r.tables)} tables "
-        f"({r.loaded} loaded, {r.unchanged} unchanged), {r.findings} findings "
+        f"({r.loaded} loaded, {r.unchanged} unchanged), {findings.en} "
         f"({r.duration_s:.1f} s){where.en}",
     ).get(lang)
 
@@ -180,31 +226,44 @@ def status_lines(data: Mapping[str, Any], lang: str) -> list[str]:
         lines.append(
             Text(
                 f"{name}: {entry['submissions']} bản ghi, {entry['edited']} đã sửa, "
-                f"{entry['deleted']} đã xóa, {entry['history']} phiên bản cũ",
+                f"{entry['deleted']} đã xóa, {entry['history']} bản trước khi sửa được giữ, "
+                f"{entry['versions']} phiên bản biểu mẫu trong dữ liệu",
                 f"{name}: {entry['submissions']} submissions, {entry['edited']} edited, "
-                f"{entry['deleted']} deleted, {entry['history']} earlier versions",
+                f"{entry['deleted']} deleted, {entry['history']} pre-edit copies kept, "
+                f"{entry['versions']} form versions in the data",
             ).get(lang)
         )
         typed = entry.get("typed")
         if typed:
             tables, repeats = typed["tables"][0], len(typed["tables"]) - 1
+            findings = findings_text(typed["findings"], Text(" khi nạp", " load"))
             lines.append(
                 Text(
                     f"  {typed['current']} dòng hiện hành trong {tables} (+{repeats} bảng lặp), "
-                    f"{typed['findings']} phát hiện khi nạp",
+                    f"{findings.vi}",
                     f"  {typed['current']} current rows in {tables} (+{repeats} repeat tables), "
-                    f"{typed['findings']} load findings",
+                    f"{findings.en}",
                 ).get(lang)
             )
     run = data["last_run"]
     if run:
-        state = RUN_STATUS.get(run["status"], Text.same(run["status"]))
-        lines.append(
-            Text("Lần chạy cuối", "Last run").get(lang)
-            + f": #{run['id']} {run['command']} {state.get(lang)} {run['started_at']}"
-            + (f" — {run['error']}" if run.get("error") else "")
-        )
+        lines.append(last_run_line(run, lang))
     return lines
+
+
+def last_run_line(run: Mapping[str, Any], lang: str) -> str:
+    """`Lần chạy cuối: #3 htsd sync, lỗi, bắt đầu 2026-12-02 23:06 (giờ Việt Nam) — [CODE] …`:
+    the error as stored in the run's language (run_log.error_vi / error), the other one
+    for a run logged before both were stored."""
+    state = RUN_STATUS.get(run["status"], Text.same(run["status"])).get(lang)
+    started = local_time(run.get("started_at"), lang)
+    head = Text(
+        f"Lần chạy cuối: #{run['id']} htsd {run['command']}, {state}, bắt đầu {started}",
+        f"Last run: #{run['id']} htsd {run['command']}, {state}, started {started}",
+    ).get(lang)
+    vi, en = run.get("error_vi"), run.get("error")
+    error = (vi or en) if lang == "vi" else (en or vi)
+    return f"{head} — {error}" if error else head
 
 
 def drift_lines(drift: Drift, lang: str) -> list[str]:
@@ -228,8 +287,12 @@ def check_ok_line(count: int, lang: str) -> str:
 
 
 @contextmanager
-def progress_bars(console: Console) -> Iterator[ProgressCallback]:
-    """A progress callback drawing one bar per asset and stage on stderr (a terminal only)."""
+def progress_bars(
+    console: Console, lang: str = "vi", name_of: Callable[[str], str] | None = None
+) -> Iterator[ProgressCallback]:
+    """A progress callback drawing one bar per asset and stage on stderr (a terminal only):
+    `gia_dinh (aBc…) — rà soát bản sửa, bản xóa`. `name_of(uid)` names an asset (the form
+    when known); it is asked once per asset, only when bars are drawn."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(
         *columns,
@@ -239,11 +302,17 @@ def progress_bars(console: Console) -> Iterator[ProgressCallback]:
         disable=not console.is_terminal,
     ) as bar:
         tasks: dict[tuple[str, str], TaskID] = {}
+        names: dict[str, str] = {}
 
         def update(asset: str, stage: str, done: int, total: int | None) -> None:
+            if bar.disable:
+                return
             key = (asset, stage)
             if key not in tasks:
-                tasks[key] = bar.add_task(f"{asset} {stage}", total=total)
+                if asset not in names:
+                    names[asset] = name_of(asset) if name_of else asset
+                what = STAGES.get(stage, Text.same(stage)).get(lang)
+                tasks[key] = bar.add_task(f"{names[asset]} — {what}", total=total)
             bar.update(tasks[key], completed=done, total=total)
 
         yield update

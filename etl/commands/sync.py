@@ -8,35 +8,72 @@ import click
 from etl import pipeline
 from etl.commands import render
 from etl.commands.common import App, emit_json, handle_errors, pass_app
+from etl.commands.i18n import command, help_text, option
+from forms.text import Text
+
+HELP = help_text(
+    """Tải bản ghi từ KoboToolbox vào kho dữ liệu, chỉ phần mới hoặc đã đổi.
+
+    Mỗi bản ghi được lưu nguyên gốc trước; bản sửa giữ lại phiên bản cũ; bản ghi bị xóa
+    được đánh dấu; sau đó các bảng dữ liệu của từng dự án được cập nhật. Không có --asset
+    thì tải mọi dự án đã biết của máy chủ: mục [kobo.assets] của htsd.toml và các biểu mẫu
+    htsd forms deploy đã triển khai lên đó.
+    """,
+    """Pull submissions from KoboToolbox into the warehouse, incrementally.
+
+    Every payload is stored raw first; edits keep the earlier version; deletions are marked;
+    then each asset's typed tables are brought up to date. Without --asset, syncs every
+    asset known for the server: [kobo.assets] in htsd.toml and the forms htsd forms deploy
+    put there.
+    """,
+    "KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV",
+)
 
 
-@click.command("sync")
-@click.option("--asset", "assets", multiple=True, metavar="UID", help="Asset uid (repeatable).")
-@click.option("--no-sweep", is_flag=True, help="Skip the pass that finds edits and deletions.")
-@click.option(
+@command("sync", help=HELP)
+@option(
+    "--asset",
+    "assets",
+    multiple=True,
+    metavar="FORM|UID",
+    help=Text(
+        "Tên biểu mẫu (vd. gia_dinh) hoặc mã dự án (asset uid); lặp lại được.",
+        "Form name (e.g. gia_dinh) or asset uid (repeatable).",
+    ),
+)
+@option(
+    "--no-sweep",
+    is_flag=True,
+    help=Text(
+        "Bỏ qua lượt rà soát tìm bản ghi đã sửa hoặc đã xóa.",
+        "Skip the pass that finds edits and deletions.",
+    ),
+)
+@option(
     "--page-size",
     type=click.IntRange(1, 1000),
     default=1000,
     show_default=True,
-    help="Submissions per request (1–1000, the server's cap).",
+    help=Text(
+        "Số bản ghi mỗi lần gọi máy chủ (1–1000, mức tối đa của máy chủ).",
+        "Submissions per request (1–1000, the server's cap).",
+    ),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the run manifest as JSON.")
+@option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=Text("In biên bản lần chạy dạng JSON.", "Print the run manifest as JSON."),
+)
 @pass_app
 @handle_errors
 def sync_command(
     app: App, assets: tuple[str, ...], no_sweep: bool, page_size: int, as_json: bool
 ) -> None:
-    """Pull submissions from KoboToolbox into the warehouse, incrementally.
-
-    Every payload is stored raw first; edits keep the earlier version; deletions are marked;
-    then each asset's typed tables are brought up to date. Without --asset, syncs every
-    asset listed under [kobo.assets] in htsd.toml.
-
-    Example: KOBOTOOLBOX_TOKEN=... htsd sync --asset aBcDeFgHiJkLmNoPqRsTuV
-    """
+    """`htsd sync` (help: HELP)."""
     client = app.kobo()  # a wrong server address is said first
     chosen = app.asset_uids(assets)
-    with render.progress_bars(app.err) as progress:
+    with render.progress_bars(app.err, app.lang, app.asset_label) as progress:
         run = pipeline.sync(
             app.engine(),
             client,

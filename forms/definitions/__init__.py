@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from forms.definitions import clc, gia_dinh, hoat_dong, titles
+from forms.form_ids import FORM_IDS
 from forms.reference import Reference
 from forms.rubric import Rubric
 from forms.xlsform import XLSFormData
@@ -33,4 +34,4 @@ FORMS: dict[str, FormSpec] = {
         FormSpec("hoat_dong", None, hoat_dong.define),
     )
 }
-FORM_IDS: tuple[str, ...] = tuple(FORMS)
+__all__ = ["FORMS", "FORM_IDS", "FormSpec"]

@@ -70,3 +70,19 @@ def test_missing_config_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(HtsdError) as caught:
         load_settings(str(tmp_path / "nope.toml"), env={})
     assert caught.value.code == "CFG001"
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [("gia_dinh", True), ("du_an_khac", True), ("gia_dinhh", False), ("Gia Dinh", False)],
+)
+def test_form_names_under_kobo_assets(tmp_path: Path, name: str, accepted: bool) -> None:
+    path = _write(tmp_path, f'[kobo.assets]\n"{name}" = "aXyzXyzXyz1"\n')
+    if accepted:
+        assert load_settings(str(path), env={}).assets == {name: "aXyzXyzXyz1"}
+        return
+    with pytest.raises(HtsdError) as caught:
+        load_settings(str(path), env={})
+    line = caught.value.render("en")
+    assert caught.value.code == "CFG003" and f"kobo.assets.{name}" in line
+    assert ("did you mean gia_dinh?" in line) == (name == "gia_dinhh"), line

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from forms.build import DEFAULT_OUT, BuildResult, build_forms, compile_xlsform, convert
-from forms.definitions import FORM_IDS
+from forms.definitions import FORMS
 from forms.doc import DEFAULT_DOC, render_markdown
+from forms.form_ids import FORM_IDS
 from forms.messages import FormsError
 from forms.reference import REFERENCE_DIR, Reference
 from forms.rubric_load import load_rubrics
@@ -198,13 +199,13 @@ def test_committed_forms_are_current(built: dict[str, BuildResult]) -> None:
     """forms/xlsform holds the forms surveyors get: after a rubric or form change, rebuild."""
     for form_id, result in built.items():
         xml = DEFAULT_OUT / f"{form_id}.xml"
-        assert xml.exists(), "run `htsd forms build`"
+        assert xml.exists(), "run `htsd forms build --out forms/xlsform`"
         assert xml.read_text(encoding="utf-8") == result.xform, (
-            f"{xml} is out of date: run `htsd forms build`"
+            f"{xml} is out of date: run `htsd forms build --out forms/xlsform`"
         )
         assert (DEFAULT_OUT / f"{form_id}.xlsx").read_bytes() == result.xlsx
     assert DEFAULT_DOC.read_text(encoding="utf-8") == render_markdown(list(built.values())), (
-        "forms/xlsform/FORMS.md is out of date: run `htsd forms doc`"
+        "forms/xlsform/FORMS.md is out of date: run `htsd forms doc --out forms/xlsform/FORMS.md`"
     )
 
 
@@ -227,3 +228,7 @@ def test_odk_validate_really_runs() -> None:
         compile_xlsform("broken", form, validate=True)
     assert caught.value.code == "FRM032"
     assert "no_such_function" in caught.value.render("en")
+
+
+def test_the_light_list_of_form_names_is_the_builders() -> None:
+    assert tuple(FORMS) == FORM_IDS

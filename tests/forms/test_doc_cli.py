@@ -80,7 +80,9 @@ def test_every_command_has_help_with_an_example(name: str) -> None:
     assert result.exit_code == 0
     summary = result.output.split("\n\n")[1].strip()
     assert len(summary.splitlines()[0]) > 20
-    assert "Example: htsd forms " in result.output
+    assert "Ví dụ: htsd forms " in result.output  # Vietnamese by default
+    english = CliRunner(env={"HTSD_LANG": "en"}).invoke(forms_group, [name, "--help"])
+    assert "Example: htsd forms " in english.output
     assert isinstance(forms_group, click.Group) and forms_group.name == "forms"
 
 

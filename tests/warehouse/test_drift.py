@@ -147,7 +147,9 @@ def test_drift_errors_name_the_versions(two_versions: tuple[str, str, str], app:
 def test_commands_have_help_with_an_example(command: click.Command) -> None:
     result = CliRunner().invoke(command, ["--help"])
     assert result.exit_code == 0, result.output
-    assert "Example: htsd " in result.output
+    assert "Ví dụ: htsd " in result.output  # Vietnamese by default
+    english = CliRunner(env={"HTSD_LANG": "en"}).invoke(command, ["--help"])
+    assert english.exit_code == 0 and "Example: htsd " in english.output
 
 
 def test_a_repeat_replaced_by_another_is_a_new_table_and_drift_says_where_the_old_answers_are() -> (

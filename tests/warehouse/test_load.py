@@ -173,10 +173,11 @@ def test_rebuild_reproduces_dropped_tables_row_for_row(
 
 
 def test_rebuild_of_an_unknown_asset_says_what_to_do(engine: Engine, app: App) -> None:
-    result = CliRunner().invoke(rebuild_command, ["--asset", "aNope"], obj=app)
+    result = CliRunner().invoke(rebuild_command, ["--asset", "aNopeNopeNope1"], obj=app)
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Lỗi [WH002] aNope: kho dữ liệu chưa có gì của dự án aNope — kiểm tra mã dự án "
+        "Lỗi [WH002] aNopeNopeNope1: kho dữ liệu chưa có gì của dự án aNopeNopeNope1 — kiểm tra "
+        "mã dự án "
         "(htsd status liệt kê các dự án), hoặc chạy htsd sync trước"
     ]
 
