@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -100,6 +101,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _use_wal(engine: Engine, where: str, attempts: int = 100) -> None:
+    """Put a SQLite file in WAL mode (kept in the file, so done once). Two commands opening a
+    fresh file at the same moment both try; SQLite refuses the second switch at once, without
+    its busy handler, so it looks again after a short pause and finds WAL already set."""
+    for attempt in range(attempts):
+        try:
+            with engine.connect() as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+                if str(mode).lower() != "wal":
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig):
+                raise
+            if attempt == attempts - 1:
+                raise HtsdError(
+                    DbCode.UNREACHABLE, where=where, params={"detail": str(exc.orig)}
+                ) from None
+            time.sleep(0.1)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for a warehouse URL; raises HtsdError with a fix for a bad URL."""
     url = normalise_url(url)
@@ -127,8 +149,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         if parsed.database and parsed.database != ":memory:":
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            _use_wal(engine, redact_url(url))
         return engine
     if backend == "postgresql":
         return sa.create_engine(parsed, pool_pre_ping=True)
