@@ -23,7 +23,13 @@ from forms.findings import Finding
 from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR, Reference, check_reference
 from forms.rubric import Rubric
-from forms.rubric_load import CRITERIA_DIR, RUBRIC_IDS, display_path, read_rubric
+from forms.rubric_load import (
+    CRITERIA_DIR,
+    RUBRIC_IDS,
+    attach_variants,
+    display_path,
+    read_rubric,
+)
 from forms.text import LANGUAGES, column
 from forms.xlsform import XLSFormData, read_xlsform
 
@@ -120,7 +126,11 @@ def _check_rubrics(criteria_dir: Path, report: CheckReport) -> dict[str, Rubric]
         report.add(problems)
         if rubric is not None and not problems:
             rubrics[path.stem] = rubric
-    return rubrics
+    try:
+        return attach_variants(rubrics)
+    except FormsError as error:
+        report.add([error])
+        return rubrics
 
 
 def check_all(

@@ -133,6 +133,35 @@ class FormsCode(ErrorCode):
             "restore {id}.yaml in the rubric folder (forms/criteria/ by default)",
         ),
     )
+    UNKNOWN_KEY = (
+        "FRM012",
+        Message(
+            "khóa không hợp lệ '{key}' trong {part}",
+            "unknown key '{key}' in a {part}",
+            "sửa chính tả hoặc bỏ khóa; các khóa được dùng: {allowed}",
+            "correct its spelling or remove it; the keys allowed are: {allowed}",
+        ),
+    )
+    DUPLICATE_KEY = (
+        "FRM013",
+        Message(
+            "khóa '{key}' được ghi hai lần (YAML chỉ giữ lần sau)",
+            "key '{key}' is written twice (YAML keeps only the second)",
+            "giữ một khóa '{key}' và bỏ khóa còn lại",
+            "keep one '{key}' and remove the other",
+        ),
+    )
+    BAD_TEXT = (
+        "FRM014",
+        Message(
+            "'{key}' phải đúng hai nội dung {{vi: ..., en: ...}}, đọc được: {found}",
+            "'{key}' must be exactly two texts {{vi: ..., en: ...}}, read as: {found}",
+            "đặt nội dung có dấu phẩy, hai chấm hoặc ngoặc trong dấu nháy kép, "
+            'vd. {{vi: "Tác động, hiệu quả", en: "Impact"}}, hoặc viết mỗi ngôn ngữ một dòng',
+            "put a text containing commas, colons or brackets in double quotes, e.g. "
+            '{{vi: "Tác động, hiệu quả", en: "Impact"}}, or write each language on its own line',
+        ),
+    )
     UNIT_COUNT = (
         "FRM020",
         Message(

@@ -12,15 +12,26 @@ Answer types of an item:
 - `graded_na`: fully / partly / not_met / not_applicable;
 - `derived`: computed from other answers by the item's `derive` rule (`forms.rules`).
 Points of an answer = item maximum × the rubric's `scale` fraction of that answer.
+
+Not-applicable items follow the rubric's `not_applicable` rule: `exclude` (the default) takes
+them out of the maximum — the score is points over the applicable maximum, compared with the
+pass mark, class minima and group minima scaled to it — and `full_points` counts them as
+fully met. Below `min_applicable_share` of the total applicable, the evaluation "cannot be
+assessed" (neither passed nor failed).
+
+A rubric applies to evaluations dated from `valid_from` to `valid_to` (inclusive, open-ended
+when absent) and, with `levels`, only where that question has one of the listed answers
+(e.g. units at district and province level).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from forms.rules import Answers, Derivation
+from forms.rules import Answers, Condition, Derivation
 from forms.text import Text
 
 ANSWER_LEVELS: tuple[str, ...] = ("fully", "partly", "not_met", "not_applicable")
@@ -38,6 +49,9 @@ LEVEL_LABELS: dict[str, Text] = {
 }
 
 
+NA_RULES: tuple[str, ...] = ("exclude", "full_points")
+
+
 @dataclass(frozen=True)
 class Mark:
     """Verified (`note` = the source) or provisional (`note` = what must be confirmed)."""
@@ -48,6 +62,19 @@ class Mark:
     @property
     def provisional(self) -> bool:
         return self.status == "provisional"
+
+
+@dataclass(frozen=True)
+class NotApplicableRule:
+    """How not-applicable items count (see the module docstring)."""
+
+    rule: str = "exclude"
+    min_applicable_share: float = 0.0
+    mark: Mark = Mark("provisional", "")
+
+    @property
+    def excludes(self) -> bool:
+        return self.rule == "exclude"
 
 
 @dataclass(frozen=True)
@@ -80,6 +107,8 @@ class Item:
     group_id: str
     derive: Derivation | None = None
     derive_mark: Mark | None = None
+    guide: Text | None = None  # what "partly met" means for this item, shown under it
+    notes: tuple[str, ...] = ()  # editorial: for the association and the docs, not the device
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -120,6 +149,20 @@ class RubricClass:
     mark: Mark | None = None
 
 
+def evaluation_date(answers: Mapping[str, Any]) -> dt.date | None:
+    """The `eval_date` of a submission (any group path), None when absent or not a date."""
+    raw = Answers(answers).get("eval_date")
+    try:
+        return dt.date.fromisoformat(raw[:10]) if raw else None
+    except ValueError:
+        return None
+
+
+CANNOT_ASSESS = RubricClass(
+    "khong_danh_gia", Text("Chưa đủ căn cứ đánh giá", "Cannot be assessed"), 0.0
+)
+
+
 @dataclass(frozen=True)
 class ItemScore:
     """An item's answer and points in one submission."""
@@ -131,6 +174,12 @@ class ItemScore:
     max_points: float
     derived: bool
     device_answer: str | None = None
+    excluded: bool = True  # the rubric takes not-applicable items out of the maximum
+
+    @property
+    def applicable_max(self) -> float:
+        """The item's share of the applicable maximum (0 when excluded as not applicable)."""
+        return 0.0 if self.answer == "not_applicable" and self.excluded else self.max_points
 
 
 @dataclass(frozen=True)
@@ -157,6 +206,16 @@ class ScoreResult:
     pass_provisional: bool
     missing: tuple[str, ...] = ()
     mismatches: tuple[str, ...] = ()
+    applicable_max: float = 0.0
+    assessable: bool = True
+    pass_points: float = 0.0  # the pass mark scaled to the applicable maximum
+
+    @property
+    def percent(self) -> int | None:
+        """Points over the applicable maximum, in whole percent (None when nothing applies)."""
+        if self.applicable_max <= 0:
+            return None
+        return round(self.total * 100 / self.applicable_max)
 
     @property
     def provisional(self) -> bool:
@@ -185,7 +244,55 @@ class Rubric:
     pass_mark: Threshold
     classes: tuple[RubricClass, ...]
     fail_class: RubricClass
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    levels: Condition | None = None
+    validity: Mark = Mark("provisional", "")
+    not_applicable: NotApplicableRule = NotApplicableRule()
+    cannot_assess_class: RubricClass = CANNOT_ASSESS
+    notes: tuple[str, ...] = ()
+    variants: tuple[Rubric, ...] = ()  # other rubrics of the same form, for other periods/levels
     path: str = field(default="", compare=False)
+
+    def for_evaluation(self, answers: Mapping[str, Any]) -> Rubric | None:
+        """The rubric of this form (this one or a variant) that applies to a submission, by
+        its evaluation date (`eval_date`) and level; None when none applies."""
+        date = evaluation_date(answers)
+        for rubric in (self, *self.variants):
+            if rubric.applies(date, answers):
+                return rubric
+        return None
+
+    def applies(self, date: dt.date | None, answers: Mapping[str, Any] | None = None) -> bool:
+        """Whether the rubric is the one for an evaluation on `date` (and of that level)."""
+        if date is None:
+            return False
+        if self.valid_from is not None and date < self.valid_from:
+            return False
+        if self.valid_to is not None and date > self.valid_to:
+            return False
+        if self.levels is not None:
+            return self.levels.holds(Answers(answers or {}))
+        return True
+
+    @property
+    def period(self) -> Text:
+        """The validity period in words: "từ 21/9/2020" / "from 21 Sep 2020"."""
+
+        def vi(d: dt.date) -> str:
+            return f"{d.day}/{d.month}/{d.year}"
+
+        def en(d: dt.date) -> str:
+            return d.strftime("%-d %b %Y")
+
+        start, end = self.valid_from, self.valid_to
+        if start and end:
+            return Text(f"từ {vi(start)} đến {vi(end)}", f"from {en(start)} to {en(end)}")
+        if start:
+            return Text(f"từ {vi(start)}", f"from {en(start)}")
+        if end:
+            return Text(f"đến {vi(end)}", f"until {en(end)}")
+        return Text("không giới hạn", "no limit")
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -203,6 +310,7 @@ class Rubric:
         return (
             self.total.mark.provisional
             or any(level.mark.provisional for level in self._used_levels())
+            or (self._uses_not_applicable() and self.not_applicable.mark.provisional)
             or any(group.mark.provisional for group in self.groups)
             or any(item.provisional for item in self.items)
         )
@@ -220,30 +328,69 @@ class Rubric:
     def provisional(self) -> bool:
         return self.score_provisional or self.pass_provisional
 
+    def _uses_not_applicable(self) -> bool:
+        return any("not_applicable" in item.answers for item in self.items)
+
     def _used_levels(self) -> list[ScaleLevel]:
         used = {answer for item in self.items for answer in item.answers}
         return [level for name, level in self.scale.items() if name in used]
 
     def points(self, item: Item, answer: str | None) -> float:
         """Points of an answer to an item (0 for no answer or one the item does not take)."""
-        if answer is None or answer not in item.answers or answer not in self.scale:
+        if answer is None or answer not in item.answers:
+            return 0.0
+        if answer == "not_applicable":
+            return 0.0 if self.not_applicable.excludes else item.max_points
+        if answer not in self.scale:
             return 0.0
         return round(item.max_points * self.scale[answer].fraction, 4)
 
-    def classify(self, total: float, passed: bool) -> RubricClass:
+    def applicable(self, item: Item, answer: str | None) -> float:
+        """The item's part of the applicable maximum for this answer."""
+        if answer == "not_applicable" and self.not_applicable.excludes:
+            return 0.0
+        return item.max_points
+
+    @staticmethod
+    def reaches(points: float, maximum: float, threshold: float, applicable: float) -> bool:
+        """`points` over `applicable` reaches `threshold` over `maximum` (a scaled mark).
+
+        Written as a product so that the device's XPath (`forms.definitions.criteria`)
+        computes exactly the same comparison in doubles.
+        """
+        return points * maximum >= threshold * applicable
+
+    def assessable(self, applicable: float) -> bool:
+        """Enough of the rubric applies to assess the evaluation at all."""
+        return applicable >= self.not_applicable.min_applicable_share * self.total.points
+
+    def classify(self, total: float, passed: bool, applicable: float | None = None) -> RubricClass:
         """The class of a total: the highest class reached, or the fail class."""
+        applicable = self.total.points if applicable is None else applicable
         if passed:
             for rubric_class in self.classes:
-                if total >= rubric_class.min_points:
+                if self.reaches(total, self.total.points, rubric_class.min_points, applicable):
                     return rubric_class
         return self.fail_class
 
-    def passes(self, total: float, group_points: Mapping[str, float]) -> bool:
-        """Pass mark reached and every group minimum (if any) reached."""
-        if not total >= self.pass_mark.points:
+    def passes(
+        self,
+        total: float,
+        group_points: Mapping[str, float],
+        applicable: float | None = None,
+        group_applicable: Mapping[str, float] | None = None,
+    ) -> bool:
+        """Pass mark reached and every group minimum (if any) reached, scaled to what applies."""
+        applicable = self.total.points if applicable is None else applicable
+        if not self.reaches(total, self.total.points, self.pass_mark.points, applicable):
             return False
         return all(
-            group_points.get(group.id, 0.0) >= group.min_points.points
+            self.reaches(
+                group_points.get(group.id, 0.0),
+                group.max_points,
+                group.min_points.points,
+                (group_applicable or {}).get(group.id, group.max_points),
+            )
             for group in self.groups
             if group.min_points is not None
         )
@@ -259,8 +406,10 @@ class Rubric:
         missing: list[str] = []
         mismatches: list[str] = []
         group_points: dict[str, float] = {}
+        group_applicable: dict[str, float] = {}
         for group in self.groups:
             subtotal = 0.0
+            applicable = 0.0
             for item in group.items:
                 device = data.get(item.field)
                 answer = item.derive.answer(data) if item.derive is not None else device
@@ -270,6 +419,7 @@ class Rubric:
                     missing.append(item.id)
                 points = self.points(item, answer)
                 subtotal += points
+                applicable += self.applicable(item, answer)
                 item_scores.append(
                     ItemScore(
                         item.id,
@@ -279,12 +429,18 @@ class Rubric:
                         item.max_points,
                         item.derive is not None,
                         device,
+                        self.not_applicable.excludes,
                     )
                 )
             group_points[group.id] = round(subtotal, 4)
+            group_applicable[group.id] = round(applicable, 4)
         total = round(sum(group_points.values()), 4)
-        passed = self.passes(total, group_points)
-        rubric_class = self.classify(total, passed)
+        applicable_max = round(sum(group_applicable.values()), 4)
+        assessable = self.assessable(applicable_max)
+        passed = assessable and self.passes(total, group_points, applicable_max, group_applicable)
+        rubric_class = (
+            self.classify(total, passed, applicable_max) if assessable else self.cannot_assess_class
+        )
         return ScoreResult(
             rubric_id=self.id,
             rubric_version=self.version,
@@ -299,4 +455,9 @@ class Rubric:
             pass_provisional=self.pass_provisional,
             missing=tuple(missing),
             mismatches=tuple(mismatches),
+            applicable_max=applicable_max,
+            assessable=assessable,
+            pass_points=round(self.pass_mark.points * applicable_max / self.total.points, 4)
+            if self.total.points
+            else 0.0,
         )

@@ -7,11 +7,13 @@ format is described in forms/criteria/README.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -19,9 +21,12 @@ from forms.messages import FormsCode, FormsError
 from forms.rubric import (
     ANSWER_LEVELS,
     ANSWER_TYPES,
+    CANNOT_ASSESS,
+    NA_RULES,
     Group,
     Item,
     Mark,
+    NotApplicableRule,
     Rubric,
     RubricClass,
     ScaleLevel,
@@ -47,16 +52,140 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+class LineMap(dict[str, Any]):
+    """A YAML mapping that remembers the line of itself and of each of its keys."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+    duplicates: list[tuple[str, int]]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, keeping line numbers and the keys a mapping repeats."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMap:
+    loader.flatten_mapping(node)
+    result = LineMap()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    result.duplicates = []
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in result:
+            result.duplicates.append((str(key), line))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+
+# The keys each part of a rubric file may have; anything else is a typo or a misplaced key.
+_MARK_KEYS = {"verified", "provisional"}
+KEYS: dict[str, set[str]] = {
+    "rubric": {
+        "id",
+        "version",
+        "kind",
+        "form",
+        "title",
+        "sources",
+        "notes",
+        "valid_from",
+        "valid_to",
+        "levels",
+        "validity",
+        "total",
+        "scale",
+        "not_applicable",
+        "groups",
+        "pass_mark",
+        "classes",
+        "fail_class",
+        "cannot_assess_class",
+    },
+    "threshold": {"points", *_MARK_KEYS},
+    "scale level": {"fraction", *_MARK_KEYS},
+    "group": {"id", "title", "max_points", "min_points", "items", *_MARK_KEYS},
+    "item": {
+        "id",
+        "field",
+        "text",
+        "guide",
+        "notes",
+        "max_points",
+        "answer",
+        "derive",
+        *_MARK_KEYS,
+    },
+    "derive": {
+        "rule",
+        "repeat",
+        "eligible",
+        "meets",
+        "partly_share",
+        "value",
+        "fully_at",
+        "partly_at",
+        "all",
+        *_MARK_KEYS,
+    },
+    "class": {"id", "label", "min_points", *_MARK_KEYS},
+    "fail class": {"id", "label"},
+    "not_applicable": {"rule", "min_applicable_share", *_MARK_KEYS},
+    "validity": set(_MARK_KEYS),
+    "levels": {"field", "in"},
+}
+
+
+def _line(data: Any, key: str | None = None) -> int:
+    if isinstance(data, LineMap):
+        return data.key_lines.get(key, data.line) if key is not None else data.line
+    return 0
+
+
 class _Reader:
     """Collects problems while turning YAML data into rubric objects."""
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[FormsError] = []
+        self.line = 0  # the line of the part being read, for problems that name no other
 
-    def problem(self, code: FormsCode, item: str, **params: Any) -> None:
-        where = f"{self.file}: {item}" if item else self.file
+    def problem(self, code: FormsCode, item: str, *, line: int = 0, **params: Any) -> None:
+        line = line or self.line
+        file = f"{self.file}:{line}" if line else self.file
+        where = f"{file}: {item}" if item else file
         self.problems.append(FormsError(code, where, params))
+
+    def at(self, data: Any) -> None:
+        """Problems found from now on are about this part of the file (its line)."""
+        line = _line(data)
+        if line:
+            self.line = line
+
+    def keys(self, data: Any, part: str, item: str) -> None:
+        """Every key of `data` is one `part` may have, and none is written twice."""
+        if not isinstance(data, Mapping):
+            return
+        allowed = KEYS[part]
+        for key in data:
+            if key not in allowed:
+                self.problem(
+                    FormsCode.UNKNOWN_KEY,
+                    item,
+                    line=_line(data, key),
+                    key=str(key),
+                    part=part,
+                    allowed=", ".join(sorted(allowed)),
+                )
+        for key, line in getattr(data, "duplicates", ()):
+            self.problem(FormsCode.DUPLICATE_KEY, item, line=line, key=key)
 
     # -- small typed getters ----------------------------------------------------------
     def mapping(self, data: Any, key: str, item: str) -> Mapping[str, Any]:
@@ -92,12 +221,15 @@ class _Reader:
         *,
         code: FormsCode = FormsCode.TEXT_MISSING,
     ) -> Text:
-        text = Text.parse(data.get(key))
+        raw = data.get(key)
+        text = Text.parse(raw)
+        line = _line(data, key)
         if text is None:
-            self.problem(
-                FormsCode.RUBRIC_UNREADABLE, item, detail=f"'{key}' must be {{vi: ..., en: ...}}"
-            )
+            self.problem(FormsCode.BAD_TEXT, item, line=line, key=key, found=_describe(raw))
             return Text("", "")
+        extra = [str(k) for k in cast(Mapping[str, Any], raw) if k not in ("vi", "en")]
+        if extra:
+            self.problem(FormsCode.BAD_TEXT, item, line=line, key=key, found=_describe(raw))
         for lang, value in (("vi", text.vi), ("en", text.en)):
             if not value:
                 if code == FormsCode.CHOICE_LABEL_MISSING:
@@ -105,6 +237,92 @@ class _Reader:
                 else:
                     self.problem(code, item, what=f"{item} ({key})", language=lang)
         return text
+
+    def notes(self, data: Mapping[str, Any], item: str) -> tuple[str, ...]:
+        """Editorial notes (sources, what is still to confirm): never shown on the device."""
+        raw = data.get("notes")
+        if raw is None:
+            return ()
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(n, str) and n.strip() for n in raw):
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                item,
+                line=_line(data, "notes"),
+                detail="'notes' must be a text or a list of texts",
+            )
+            return ()
+        return tuple(n.strip() for n in raw)
+
+    def date(self, data: Mapping[str, Any], key: str) -> dt.date | None:
+        raw = data.get(key)
+        if raw is None:
+            return None
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return dt.date.fromisoformat(raw.strip())
+            except ValueError:
+                pass
+        self.problem(
+            FormsCode.RUBRIC_UNREADABLE,
+            key,
+            line=_line(data, key),
+            detail=f"'{key}' must be a date written YYYY-MM-DD (found {raw!r})",
+        )
+        return None
+
+    def levels(self, data: Mapping[str, Any]) -> Condition | None:
+        raw = data.get("levels")
+        if raw is None:
+            return None
+        self.keys(raw, "levels", "levels")
+        values = raw.get("in") if isinstance(raw, Mapping) else None
+        if (
+            not isinstance(raw, Mapping)
+            or not isinstance(raw.get("field"), str)
+            or not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and _VALUE.match(v) for v in values)
+        ):
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                "levels",
+                line=_line(data, "levels"),
+                detail="'levels' must be {field: <question>, in: [<choice>, ...]}",
+            )
+            return None
+        return Condition(raw["field"], "in", tuple(values))
+
+    def not_applicable(self, data: Mapping[str, Any]) -> NotApplicableRule:
+        raw = data.get("not_applicable")
+        if raw is None:
+            return NotApplicableRule()
+        self.at(raw)
+        self.keys(raw, "not_applicable", "not_applicable")
+        if not isinstance(raw, Mapping):
+            raw = {}
+        rule = raw.get("rule")
+        if rule not in NA_RULES:
+            self.problem(
+                FormsCode.RUBRIC_UNREADABLE,
+                "not_applicable",
+                line=_line(raw, "rule"),
+                detail=f"'rule' must be one of {', '.join(NA_RULES)} (found {rule!r})",
+            )
+            rule = NA_RULES[0]
+        share = raw.get("min_applicable_share", 0.0)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            self.problem(
+                FormsCode.BAD_THRESHOLD,
+                "not_applicable",
+                line=_line(raw, "min_applicable_share"),
+                detail="'min_applicable_share' is a share between 0 and 1",
+            )
+            share = 0.0
+        return NotApplicableRule(str(rule), float(share), self.mark(raw, "not_applicable"))
 
     def mark(self, data: Mapping[str, Any], item: str) -> Mark:
         verified, provisional = data.get("verified"), data.get("provisional")
@@ -120,6 +338,8 @@ class _Reader:
 
     def threshold(self, data: Any, key: str, item: str) -> Threshold:
         value = self.mapping(data, key, item)
+        self.at(value)
+        self.keys(value, "threshold", item)
         return Threshold(self.points(value, "points", item), self.mark(value, item))
 
     # -- rules ------------------------------------------------------------------------
@@ -212,6 +432,8 @@ class _Reader:
                 detail=f"unknown rule '{rule}' (use " + ", ".join(RULES) + ")",
             )
             return None, None
+        self.at(data)
+        self.keys(data, "derive", f"{item} derive")
         mark = self.mark(data, f"{item} derive")
         rule = data["rule"]
         if rule == "all_members":
@@ -268,8 +490,10 @@ class _Reader:
                 detail="not a mapping",
             )
             return None
+        self.at(data)
         item_id = str(data.get("id", "")).strip()
         label = f"item {item_id or index + 1}"
+        self.keys(data, "item", label)
         if not _ID.match(item_id):
             self.problem(
                 FormsCode.RUBRIC_UNREADABLE,
@@ -288,6 +512,10 @@ class _Reader:
             self.problem(
                 FormsCode.UNKNOWN_ANSWER_TYPE, label, answer=answer, allowed=", ".join(ANSWER_TYPES)
             )
+        text = self.text(data, "text", label)
+        guide = self.text(data, "guide", label) if "guide" in data else None
+        max_points = self.points(data, "max_points", label)
+        mark = self.mark(data, label)
         derive, derive_mark = None, None
         if answer == "derived":
             derive, derive_mark = self.derivation(data.get("derive"), label)
@@ -298,21 +526,25 @@ class _Reader:
         return Item(
             id=item_id,
             field=field,
-            text=self.text(data, "text", label),
-            max_points=self.points(data, "max_points", label),
+            text=text,
+            max_points=max_points,
             answer=answer,
-            mark=self.mark(data, label),
+            mark=mark,
             group_id=group_id,
             derive=derive,
             derive_mark=derive_mark,
+            guide=guide,
+            notes=self.notes(data, label),
         )
 
     def group(self, data: Any, index: int) -> Group | None:
         if not isinstance(data, Mapping):
             self.problem(FormsCode.RUBRIC_UNREADABLE, f"group {index + 1}", detail="not a mapping")
             return None
+        self.at(data)
         group_id = str(data.get("id", "")).strip()
         label = f"group {group_id or index + 1}"
+        self.keys(data, "group", label)
         if not _ID.match(group_id):
             self.problem(
                 FormsCode.RUBRIC_UNREADABLE,
@@ -325,15 +557,19 @@ class _Reader:
                 FormsCode.RUBRIC_UNREADABLE, label, detail="'items' must be a non-empty list"
             )
             raw_items = []
-        items = [self.item(entry, group_id, i) for i, entry in enumerate(raw_items)]
+        title = self.text(data, "title", label)
+        max_points = self.points(data, "max_points", label)
+        mark = self.mark(data, label)
         min_points = None
         if data.get("min_points") is not None:
             min_points = self.threshold(data, "min_points", f"{label} min_points")
+        items = [self.item(entry, group_id, i) for i, entry in enumerate(raw_items)]
+        self.at(data)
         group = Group(
             id=group_id,
-            title=self.text(data, "title", label),
-            max_points=self.points(data, "max_points", label),
-            mark=self.mark(data, label),
+            title=title,
+            max_points=max_points,
+            mark=mark,
             items=tuple(i for i in items if i is not None),
             min_points=min_points,
         )
@@ -350,8 +586,18 @@ class _Reader:
 
     def scale(self, data: Mapping[str, Any]) -> dict[str, ScaleLevel]:
         raw = self.mapping(data, "scale", "scale")
+        self.at(raw)
         levels: dict[str, ScaleLevel] = {}
         for name, entry in raw.items():
+            self.line = _line(raw, name) or self.line
+            if name == "not_applicable":
+                self.problem(
+                    FormsCode.RUBRIC_UNREADABLE,
+                    "scale not_applicable",
+                    detail="how not-applicable items count is set by the top-level "
+                    "'not_applicable: {rule: exclude | full_points}', not by the scale",
+                )
+                continue
             if name not in ANSWER_LEVELS:
                 self.problem(
                     FormsCode.UNKNOWN_ANSWER_TYPE,
@@ -361,6 +607,7 @@ class _Reader:
                 )
                 continue
             entry = entry if isinstance(entry, Mapping) else {}
+            self.keys(entry, "scale level", f"scale {name}")
             fraction = self.points(entry, "fraction", f"scale {name}")
             if fraction > 1:
                 self.problem(
@@ -371,6 +618,8 @@ class _Reader:
 
     def rubric_class(self, data: Any, label: str, *, fail: bool = False) -> RubricClass:
         entry = data if isinstance(data, Mapping) else {}
+        self.at(entry)
+        self.keys(entry, "fail class" if fail else "class", label)
         class_id = self.string(entry, "id", label)
         text = self.text(
             entry, "label", f"{label} {class_id}".strip(), code=FormsCode.CHOICE_LABEL_MISSING
@@ -383,6 +632,16 @@ class _Reader:
             self.points(entry, "min_points", label),
             self.mark(entry, f"{label} {class_id}"),
         )
+
+
+def _describe(value: Any) -> str:
+    """What a text key held, short, for a message."""
+    if isinstance(value, Mapping):
+        parts = [
+            f"{k}: {v!r}" if v is not None else f"{k!r}: (trống/empty)" for k, v in value.items()
+        ]
+        return "{" + ", ".join(parts) + "}"
+    return repr(value)
 
 
 def _fmt(value: float) -> str:
@@ -413,7 +672,7 @@ def _check_whole(reader: _Reader, rubric: Rubric) -> None:
         for dup in _duplicates(values):
             reader.problem(FormsCode.DUPLICATE_ID, f"{kind} {dup}", id=dup, kind=kind)
     for item in rubric.items:
-        lacking = [a for a in item.answers if a not in rubric.scale]
+        lacking = [a for a in item.answers if a not in rubric.scale and a != "not_applicable"]
         if item.answer in ANSWER_TYPES and lacking:
             reader.problem(
                 FormsCode.BAD_THRESHOLD,
@@ -447,6 +706,7 @@ def parse_rubric(
     if not isinstance(data, Mapping):
         reader.problem(FormsCode.RUBRIC_UNREADABLE, "", detail="the file must hold a YAML mapping")
         return None, reader.problems
+    reader.keys(data, "rubric", "")
     rubric_id = reader.string(data, "id", "id")
     if expected_id is not None and rubric_id and rubric_id != expected_id:
         reader.problem(FormsCode.RUBRIC_ID_MISMATCH, "id", id=rubric_id, file=expected_id)
@@ -472,19 +732,61 @@ def parse_rubric(
     if not isinstance(raw_classes, list):
         reader.problem(FormsCode.RUBRIC_UNREADABLE, "classes", detail="'classes' must be a list")
         raw_classes = []
+    reader.at(data)
+    version = reader.string(data, "version", "version")
+    title = reader.text(data, "title", "title")
+    form = reader.string(data, "form", "form")
+    valid_from, valid_to = reader.date(data, "valid_from"), reader.date(data, "valid_to")
+    if valid_from is None and "valid_from" not in data:
+        reader.problem(
+            FormsCode.RUBRIC_UNREADABLE,
+            "valid_from",
+            detail="'valid_from' (the first evaluation date the rubric applies to) is missing",
+        )
+    if valid_from and valid_to and valid_to < valid_from:
+        reader.problem(
+            FormsCode.BAD_THRESHOLD,
+            "valid_to",
+            line=_line(data, "valid_to"),
+            detail="'valid_to' is before 'valid_from'",
+        )
+    levels = reader.levels(data)
+    validity = reader.mark(reader.mapping(data, "validity", "validity"), "validity")
+    reader.keys(data.get("validity"), "validity", "validity")
+    reader.at(data)
+    total = reader.threshold(data, "total", "total")
+    scale = reader.scale(data)
+    na_rule = reader.not_applicable(data)
+    reader.at(data)
+    pass_mark = reader.threshold(data, "pass_mark", "pass_mark")
+    classes = tuple(reader.rubric_class(c, "class") for c in raw_classes)
+    fail_class = reader.rubric_class(data.get("fail_class"), "fail_class", fail=True)
+    cannot_assess = None
+    if data.get("cannot_assess_class") is not None:
+        cannot_assess = reader.rubric_class(
+            data.get("cannot_assess_class"), "cannot_assess_class", fail=True
+        )
+    reader.at(data)
     rubric = Rubric(
         id=rubric_id,
-        version=reader.string(data, "version", "version"),
+        version=version,
         kind=kind,
-        title=reader.text(data, "title", "title"),
-        form=reader.string(data, "form", "form"),
+        title=title,
+        form=form,
         sources=tuple(sources),
-        total=reader.threshold(data, "total", "total"),
-        scale=reader.scale(data),
+        total=total,
+        scale=scale,
         groups=tuple(g for g in groups if g is not None),
-        pass_mark=reader.threshold(data, "pass_mark", "pass_mark"),
-        classes=tuple(reader.rubric_class(c, "class") for c in raw_classes),
-        fail_class=reader.rubric_class(data.get("fail_class"), "fail_class", fail=True),
+        pass_mark=pass_mark,
+        classes=classes,
+        fail_class=fail_class,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        levels=levels,
+        validity=validity,
+        not_applicable=na_rule,
+        cannot_assess_class=cannot_assess or CANNOT_ASSESS,
+        notes=reader.notes(data, "notes"),
         path=file,
     )
     _check_whole(reader, rubric)
@@ -495,7 +797,7 @@ def read_rubric(path: Path) -> tuple[Rubric | None, list[FormsError]]:
     """Read one rubric file; returns the rubric (None if unreadable) and every problem."""
     file = display_path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except FileNotFoundError:
         return None, [FormsError(FormsCode.RUBRIC_MISSING, file, {"id": path.stem})]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -514,5 +816,80 @@ def load_rubric(path: Path) -> Rubric:
 
 
 def load_rubrics(directory: Path = CRITERIA_DIR) -> dict[str, Rubric]:
-    """Every rubric the forms need, by id; raises the first problem found."""
-    return {rubric_id: load_rubric(directory / f"{rubric_id}.yaml") for rubric_id in RUBRIC_IDS}
+    """Every rubric the forms need, by id, each with the other rubric files of its form (for
+    other periods or levels, e.g. `don_vi_xa` beside `don_vi`) as its `variants`; raises the
+    first problem found."""
+    rubrics = {rubric_id: load_rubric(directory / f"{rubric_id}.yaml") for rubric_id in RUBRIC_IDS}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.stem not in RUBRIC_IDS:
+            rubrics[path.stem] = load_rubric(path)
+    return attach_variants(rubrics)
+
+
+def attach_variants(rubrics: Mapping[str, Rubric]) -> dict[str, Rubric]:
+    """The main rubric of each form (`RUBRIC_IDS`) with the other rubrics of its form as its
+    `variants`; raises FRM007 when a variant scores the form differently."""
+    extra = [r for rubric_id, r in sorted(rubrics.items()) if rubric_id not in RUBRIC_IDS]
+    result = dict(rubrics)
+    for rubric_id, rubric in rubrics.items():
+        if rubric_id not in RUBRIC_IDS:
+            continue
+        variants = tuple(r for r in extra if r.form == rubric.form)
+        for variant in variants:
+            problem = same_scoring(rubric, variant)
+            if problem:
+                raise FormsError(
+                    FormsCode.RUBRIC_UNREADABLE,
+                    variant.path,
+                    {
+                        "detail": f"{variant.id} scores form {rubric.form} differently from "
+                        f"{rubric.id} ({problem}); one form computes one scoring"
+                    },
+                )
+        if variants:
+            result[rubric_id] = replace(rubric, variants=variants)
+    return result
+
+
+def same_scoring(a: Rubric, b: Rubric) -> str:
+    """'' when two rubrics of a form score identically (items, points, scale, marks aside),
+    else what differs: the form computes one scoring and labels it by the rubric that applies."""
+
+    def shape(r: Rubric) -> Any:
+        return (
+            r.total.points,
+            tuple((k, v.fraction) for k, v in sorted(r.scale.items())),
+            r.not_applicable.rule,
+            r.not_applicable.min_applicable_share,
+            tuple(
+                (
+                    g.id,
+                    g.max_points,
+                    g.min_points.points if g.min_points else None,
+                    tuple((i.id, i.field, i.answer, i.max_points, i.derive) for i in g.items),
+                )
+                for g in r.groups
+            ),
+            r.pass_mark.points,
+            tuple((c.id, c.min_points) for c in r.classes),
+            r.fail_class.id,
+        )
+
+    for name, left, right in zip(
+        (
+            "total",
+            "scale",
+            "not_applicable",
+            "not_applicable",
+            "groups",
+            "pass_mark",
+            "classes",
+            "fail_class",
+        ),
+        shape(a),
+        shape(b),
+        strict=True,
+    ):
+        if left != right:
+            return f"{name} differ"
+    return ""

@@ -16,8 +16,9 @@ Rules (YAML under an item's `derive:`):
   `not_met` otherwise, and `not_applicable` when nobody is eligible.
 - `threshold`: a number (`value:` a `field`, the `count` of a repeat's rows, the `sum` of a
   field over the rows of a repeat (`{sum: f, in: repeat}`), or a `ratio: [a, b]` of two such
-  values, 0 when b is not positive) is `fully` met from `fully_at`, `partly` from
-  `partly_at` (optional), else `not_met`.
+  values) is `fully` met from `fully_at`, `partly` from `partly_at` (optional), else
+  `not_met`; a ratio whose denominator is 0 (nobody to count: a clan with no school-age
+  children) is `not_applicable`, one whose denominator is unknown (blank) is `not_met`.
 - `conditions`: `fully` when every condition in `all` holds, else `not_met`.
 
 Conditions: `{field: f, between: [lo, hi]}`, `{field: f, in: [a, b]}`, `{field: f, not_in:
@@ -205,14 +206,9 @@ class Derivation:
             partly = ("partly",) if self.partly_share is not None else ()
             return ("fully", *partly, "not_met", "not_applicable")
         if self.rule == "threshold":
-            return (
-                ("fully", "partly", "not_met")
-                if self.partly_at is not None
-                else (
-                    "fully",
-                    "not_met",
-                )
-            )
+            partly = ("partly",) if self.partly_at is not None else ()
+            na = ("not_applicable",) if self.value and self.value.kind == "ratio" else ()
+            return ("fully", *partly, "not_met", *na)
         return ("fully", "not_met")
 
     def fields(self) -> set[str]:
@@ -248,8 +244,10 @@ class Derivation:
                 return "partly"
             return "not_met"
         if self.rule == "threshold":
+            assert self.fully_at is not None and self.value is not None
+            if self.value.kind == "ratio" and self.value.parts[1].value(answers) == 0:
+                return "not_applicable"
             value = self.measure(answers)
-            assert self.fully_at is not None
             if value >= self.fully_at:
                 return "fully"
             if self.partly_at is not None and value >= self.partly_at:
@@ -299,6 +297,8 @@ class Derivation:
                 f"if({v} >= {xpath_number(self.fully_at)}, 'fully', "
                 f"{partly}'not_met'{')' if partly else ''})"
             )
+            if self.value.kind == "ratio":
+                answer = f"if({self.value.parts[1].xpath()} = 0, 'not_applicable', {answer})"
             return [
                 Calculation(f"{target}_v", self.value.xpath()),
                 Calculation(target, answer),

@@ -26,7 +26,9 @@ EN = Language("en", "English (en)")
 LANGUAGES: tuple[Language, ...] = (VI, EN)
 DEFAULT_LANGUAGE = VI
 
-PROVISIONAL_MARK = "(tạm thời / provisional)"
+PROVISIONAL_MARK = "(tạm thời / provisional)"  # bilingual documents (forms doc, reports)
+PROVISIONAL_VI = "(tạm thời)"  # the Vietnamese interface of a form
+PROVISIONAL_EN = "(provisional)"
 
 _CODE_IN_NAME = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)\)\s*$")
 

@@ -119,7 +119,7 @@ def test_reference_problems(tmp_path: Path) -> None:
 def test_the_shipped_files_pass() -> None:
     report = check_all()
     assert report.ok, [p.render("en") for p in report.problems]
-    assert len(report.checked) == 12
+    assert len(report.checked) == 13  # five rubric files and don_vi_xa.yaml, ...
     result = CliRunner().invoke(forms_group, ["check"])
     assert result.exit_code == 0 and result.output.startswith("OK")
 
@@ -131,3 +131,77 @@ def test_rubric_using_a_field_the_form_lacks(criteria: Callable[[Edit], Path]) -
     report = check_all(criteria_dir=criteria(rename))
     assert [p.code for p in report.problems] == ["FRM033"]
     assert "m_schooling" in report.problems[0].render("vi")
+
+
+# The rubric files as they were before the titles were quoted: a YAML flow mapping splits an
+# unquoted text at its commas, silently, into a shorter text and extra keys.
+AS_THEY_WERE = {
+    "gia_dinh": (
+        '    title: {vi: "Tác động, hiệu quả của học tập", en: Impact of learning}',
+        "    title: {vi: Tác động, hiệu quả của học tập, en: Impact of learning}",
+    ),
+    "cong_dong": (
+        'title: {vi: "Cộng đồng học tập (thôn, bản, tổ dân phố)", '
+        'en: "Learning Community (village level)"}',
+        "title: {vi: Cộng đồng học tập (thôn, bản, tổ dân phố), "
+        "en: Learning Community (village level)}",
+    ),
+}
+
+
+def _edited_copy(tmp_path: Path, rubric_id: str, old: str, new: str) -> tuple[Path, int]:
+    """A copy of forms/criteria with one line of a rubric file replaced; and that line."""
+    folder = tmp_path / "criteria"
+    shutil.copytree(CRITERIA_DIR, folder)
+    path = folder / f"{rubric_id}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    return folder, line
+
+
+def _check_lines(folder: Path) -> list[str]:
+    result = CliRunner().invoke(
+        forms_group, ["check", "--criteria", str(folder)], obj=type("App", (), {"lang": "en"})()
+    )
+    assert isinstance(result.exception, FormsError), result.output
+    return [line for line in result.output.splitlines() if "[FRM" in line and "FRM000" not in line]
+
+
+@pytest.mark.parametrize("rubric_id", sorted(AS_THEY_WERE))
+def test_a_title_cut_short_by_yaml_is_rejected(tmp_path: Path, rubric_id: str) -> None:
+    folder, line = _edited_copy(tmp_path, rubric_id, *AS_THEY_WERE[rubric_id])
+    (problem,) = _check_lines(folder)
+    assert problem.startswith("[FRM014]")
+    assert f"{rubric_id}.yaml:{line}:" in problem, "names the file and the line"
+    assert "exactly two texts {vi: ..., en: ...}" in problem
+    assert "put a text containing commas" in problem and "double quotes" in problem
+
+
+def test_an_unknown_key_in_an_item_is_rejected(tmp_path: Path) -> None:
+    old = '        answer: graded_na\n        verified: "QĐ 448 phần A, chỉ tiêu 1b: 10 điểm"'
+    new = old.replace("answer:", "anwser: graded_na\n        answer:")
+    folder, line = _edited_copy(tmp_path, "gia_dinh", old, new)
+    (problem,) = _check_lines(folder)
+    assert problem.startswith("[FRM012]")
+    assert f"gia_dinh.yaml:{line}: item 1b:" in problem
+    assert "unknown key 'anwser' in a item" in problem or "unknown key 'anwser'" in problem
+    assert "answer" in problem.split(" — ")[1], "the fix lists the keys allowed"
+
+
+def test_a_text_with_a_third_language_is_rejected(tmp_path: Path) -> None:
+    old = "title: {vi: Gia đình học tập, en: Learning Family}"
+    new = "title: {vi: Gia đình học tập, en: Learning Family, fr: Famille apprenante}"
+    folder, line = _edited_copy(tmp_path, "gia_dinh", old, new)
+    (problem,) = _check_lines(folder)
+    assert problem.startswith("[FRM014]") and f"gia_dinh.yaml:{line}: title:" in problem
+    assert "fr: 'Famille apprenante'" in problem
+
+
+def test_a_key_written_twice_is_rejected(tmp_path: Path) -> None:
+    old = '        answer: graded_na\n        verified: "QĐ 448 phần A, chỉ tiêu 1b: 10 điểm"'
+    new = old.replace("answer: graded_na", "answer: graded_na\n        answer: graded")
+    folder, line = _edited_copy(tmp_path, "gia_dinh", old, new)
+    (problem,) = _check_lines(folder)
+    assert problem.startswith("[FRM013]") and f"gia_dinh.yaml:{line + 1}:" in problem

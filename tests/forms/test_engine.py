@@ -52,17 +52,35 @@ class Evaluated:
     target: Targeted | None
 
 
+# An evaluation date (and unit level) under which each form's main rubric applies: the
+# targeted samples aim at that rubric's boundaries. Random samples keep their random dates
+# and levels, so they also reach the other rubrics and "no rubric applies".
+IN_PERIOD = {"eval_date": "2024-05-10"}
+MAIN_LEVEL = {"don_vi": {"unit_level": "district"}}
+
+
+def _dated(result: BuildResult, answers: dict[str, Any]) -> dict[str, Any]:
+    schema = result.schema
+    out = dict(answers)
+    for name, value in (IN_PERIOD | MAIN_LEVEL.get(result.form_id, {})).items():
+        out[schema.by_name(name).path] = value
+    return out
+
+
 def _cases(result: BuildResult) -> list[tuple[dict[str, Any], Targeted | None]]:
     schema = result.schema
     cases: list[tuple[dict[str, Any], Targeted | None]] = [
-        (uniform_submission(schema, "fully"), None),
-        (uniform_submission(schema, "not_met"), None),
-        (uniform_submission(schema, "partly"), None),
+        (_dated(result, uniform_submission(schema, "fully")), None),
+        (_dated(result, uniform_submission(schema, "not_met")), None),
+        (_dated(result, uniform_submission(schema, "partly")), None),
+        (_dated(result, uniform_submission(schema, "not_applicable")), None),
         ({}, None),
     ]
     cases += [(sample_submission(schema, seed), None) for seed in range(SAMPLES_PER_FORM)]
     if result.rubric is not None:
-        cases += [(t.answers, t) for t in targeted_submissions(schema, result.rubric)]
+        cases += [
+            (_dated(result, t.answers), t) for t in targeted_submissions(schema, result.rubric)
+        ]
     return cases
 
 
@@ -85,9 +103,19 @@ def _number(text: str | None) -> float:
     return float(text) if text not in (None, "") else math.nan
 
 
-def _assert_same_score(rubric: Rubric, answers: dict[str, Any], device: dict[str, Any]) -> None:
-    expected = rubric.score(answers)
+def _assert_same_score(
+    form_rubric: Rubric, answers: dict[str, Any], device: dict[str, Any]
+) -> None:
+    """The device scores with the rubric that applies on the evaluation date (and level),
+    exactly as Python does; with none, it asks no criteria and gives no score."""
     values = Answers(device)
+    chosen = form_rubric.for_evaluation(answers)
+    if chosen is None:
+        assert values.get("rubric_id") in (None, ""), "no rubric applies"
+        assert values.get("score_total") is None and values.get("score_class") is None
+        return
+    rubric = chosen
+    expected = rubric.score(answers)
     for item in expected.items:
         assert values.get(f"p{item.item_id}") is not None, item.item_id
         assert _number(values.get(f"p{item.item_id}")) == pytest.approx(item.points), (
@@ -98,6 +126,8 @@ def _assert_same_score(rubric: Rubric, answers: dict[str, Any], device: dict[str
     for group_id, points in expected.group_points.items():
         assert _number(values.get(f"pts_{group_id}")) == pytest.approx(points), group_id
     assert _number(values.get("score_total")) == pytest.approx(expected.total)
+    assert _number(values.get("score_max")) == pytest.approx(expected.applicable_max)
+    assert values.get("score_assessable") == ("yes" if expected.assessable else "no")
     assert values.get("score_pass") == ("yes" if expected.passed else "no")
     assert values.get("score_class") == expected.class_id
     assert values.get("score_class_vi") == expected.class_label.vi
@@ -145,10 +175,13 @@ def test_device_score_equals_python_score(
     for sample in evaluated[form_id]:
         assert sample.passes <= 2, "calculations in dependency order: one pass computes all"
         _assert_same_score(rubric, sample.answers, sample.values)
-        classes_seen.add(sample.values["score_class"])
-        passes_seen.add(sample.values["score_pass"])
-    assert classes_seen == {c.id for c in rubric.classes} | {rubric.fail_class.id}
-    assert passes_seen == {"yes", "no"}
+        device = Answers(sample.values)
+        classes_seen.add(device.get("score_class"))
+        passes_seen.add(device.get("score_pass"))
+    assert classes_seen - {None, rubric.cannot_assess_class.id} == {
+        c.id for c in rubric.classes
+    } | {rubric.fail_class.id}
+    assert passes_seen - {None} == {"yes", "no"}
 
 
 @pytest.mark.parametrize("form_id", SCORED)

@@ -21,6 +21,9 @@ def rubrics() -> dict[str, Rubric]:
     return load_rubrics()
 
 
+RUBRIC_FILES = (*RUBRIC_IDS, "don_vi_xa")
+
+
 def _raw(rubric_id: str) -> dict[str, Any]:
     data = yaml.safe_load((CRITERIA_DIR / f"{rubric_id}.yaml").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
@@ -29,8 +32,11 @@ def _raw(rubric_id: str) -> dict[str, Any]:
 
 def _numbers(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every item and threshold of a raw rubric file, with a name."""
+    yield "validity", data["validity"]
     yield "total", data["total"]
     yield "pass_mark", data["pass_mark"]
+    if "not_applicable" in data:
+        yield "not_applicable", data["not_applicable"]
     for level, entry in data["scale"].items():
         yield f"scale {level}", entry
     for rubric_class in data["classes"]:
@@ -45,7 +51,7 @@ def _numbers(data: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield f"item {item['id']} derive", item["derive"]
 
 
-@pytest.mark.parametrize("rubric_id", RUBRIC_IDS)
+@pytest.mark.parametrize("rubric_id", RUBRIC_FILES)
 def test_every_item_and_threshold_is_marked(rubric_id: str) -> None:
     for name, entry in _numbers(_raw(rubric_id)):
         marks = [key for key in MARKED_KEYS if key in entry]
@@ -65,7 +71,9 @@ def test_verified_facts_of_domain(rubrics: dict[str, Rubric]) -> None:
     assert family.item("2c").mark.status == "provisional"
     assert family.pass_mark.mark.provisional
     unit = rubrics["don_vi"]
-    assert not unit.provisional
+    # TT 22/2020 gives each item as a maximum ("tối đa"): how it is scored is provisional,
+    # its pass mark and classes are not.
+    assert unit.score_provisional and not unit.pass_provisional
     assert [(c.id, c.min_points) for c in unit.classes] == [
         ("tot", 85),
         ("kha", 70),
@@ -82,8 +90,8 @@ def test_verified_facts_of_domain(rubrics: dict[str, Rubric]) -> None:
 # What docs/DOMAIN.md supports, and so the only entries a rubric may mark verified: of QĐ 448
 # part A, the points of groups 1 and 2 and of items 1a–2b, and item 2a's rule (adults 19–60,
 # those unable to learn excepted, literate at level 1 or above); not how an item is scored.
-# Of TT 22/2020 (fully known): all of it; its items are conditions carrying points, so the
-# scale "met: the points, not met: none" is verified, with no "partly".
+# Of TT 22/2020: its points, pass mark, classes and period; each item is given as a maximum
+# ("tối đa"), so the all-or-nothing scale is provisional.
 VERIFIED = {
     "gia_dinh": {
         "group g1",
@@ -96,22 +104,22 @@ VERIFIED = {
         "item 2b",
     },
     "don_vi": {
+        "validity",
         "total",
         "pass_mark",
-        "scale fully",
-        "scale not_met",
         *(f"class {c}" for c in ("tot", "kha", "trung_binh")),
         *(f"group g{n}" for n in (1, 2, 3)),
         *(f"item {i}" for i in ("1a", "1b", "1c", "2a", "2b", "2c", "2d", "3a", "3b", "3c")),
         *(f"item {i} derive" for i in ("2a", "2b", "2c", "2d", "3a")),
     },
+    "don_vi_xa": set(),
     "dong_ho": set(),
     "cong_dong": set(),
     "clc": set(),
 }
 
 
-@pytest.mark.parametrize("rubric_id", RUBRIC_IDS)
+@pytest.mark.parametrize("rubric_id", RUBRIC_FILES)
 def test_only_what_domain_supports_is_verified(rubric_id: str) -> None:
     verified = {name for name, entry in _numbers(_raw(rubric_id)) if "verified" in entry}
     assert verified == VERIFIED[rubric_id]
@@ -124,12 +132,13 @@ def test_family_scale_is_provisional(rubrics: dict[str, Rubric]) -> None:
         "fully": "provisional",
         "not_met": "provisional",
         "partly": "provisional",
-        "not_applicable": "provisional",
     }
+    assert family.not_applicable.rule == "exclude" and family.not_applicable.mark.provisional
     assert family.score_provisional
     unit = rubrics["don_vi"]
     assert set(unit.scale) == {"fully", "not_met"}, "TT 22/2020 items have no part-points"
-    assert all("TT 22/2020" in level.mark.note for level in unit.scale.values())
+    assert all("tối đa" in level.mark.note for level in unit.scale.values())
+    assert all(level.mark.provisional for level in unit.scale.values())
 
 
 def test_unit_scoring(rubrics: dict[str, Rubric]) -> None:
@@ -146,7 +155,8 @@ def test_unit_scoring(rubrics: dict[str, Rubric]) -> None:
     }
     answered = {f"criteria/g{i.id[0]}/{i.field}": "fully" for i in unit.items if not i.derive}
     best = unit.score(counts | answered)
-    assert (best.total, best.passed, best.class_id, best.provisional) == (100, True, "tot", False)
+    assert (best.total, best.passed, best.class_id) == (100, True, "tot")
+    assert best.score_provisional and not best.pass_provisional
     one_short = unit.score(counts | answered | {"unit/n_learning_citizen": "19"})
     assert one_short.item("3a").answer == "not_met"
     assert (one_short.total, one_short.class_id) == (75, "kha")
@@ -179,7 +189,8 @@ def test_family_items_derive_from_the_roster(rubrics: dict[str, Rubric]) -> None
     # KoboToolbox omits a repeat without rows: nobody is eligible.
     empty = family.score({})
     assert {empty.item(i).answer for i in ("1a", "2a", "2b")} == {"not_applicable"}
-    assert empty.item("1a").points == 10  # provisional: not applicable counts in full
+    assert empty.item("1a").points == 0  # not applicable: out of the maximum, no points
+    assert empty.applicable_max == 70
 
 
 def test_group_minimum_blocks_passing(rubrics: dict[str, Rubric]) -> None:
@@ -189,7 +200,11 @@ def test_group_minimum_blocks_passing(rubrics: dict[str, Rubric]) -> None:
     assert problems == [] and rubric is not None
     answers = {f"c{i.id}": "fully" for i in rubric.items} | {"c1b": "not_met"}
     result = rubric.score(answers)
-    assert result.total == 90 and result.group_points["g1"] == 20
+    # No roster: 1a, 2a, 2b not applicable (30 out). Total 60 of 70 reaches the pass mark
+    # scaled to 70 (49), but group 1 has 10 of its 20 applicable points, under its minimum
+    # 25/30 scaled to 20 (16.7): not passed.
+    assert (result.total, result.applicable_max, result.group_points["g1"]) == (60, 70, 10)
+    assert result.total >= result.pass_points
     assert (result.passed, result.class_id) == (False, "chua_dat")
 
 
@@ -207,10 +222,17 @@ def test_scores_are_consistent(rubrics: dict[str, Rubric], data: st.DataObject) 
     assert result.total == pytest.approx(sum(i.points for i in result.items))
     for group in rubric.groups:
         assert result.group_points[group.id] <= group.max_points
-    assert result.passed == (result.total >= rubric.pass_mark.points)
-    reached = [c.id for c in rubric.classes if result.total >= c.min_points]
+    # Marks are scaled to the applicable maximum; too little applicable: cannot be assessed.
+    applicable = sum(i.applicable_max for i in result.items)
+    assert result.applicable_max == pytest.approx(applicable)
+    share = rubric.not_applicable.min_applicable_share
+    assert result.assessable == (applicable >= share * rubric.total.points)
+    scale = applicable / rubric.total.points
+    passed = result.assessable and result.total >= rubric.pass_mark.points * scale - 1e-9
+    assert result.passed == passed
+    reached = [c.id for c in rubric.classes if result.total >= c.min_points * scale - 1e-9]
     expected = reached[0] if reached and result.passed else rubric.fail_class.id
-    assert result.class_id == expected
+    assert result.class_id == (expected if result.assessable else "khong_danh_gia")
     for item in result.items:
         if item.answer is None or item.answer not in rubric.item(item.item_id).answers:
             assert item.points == 0 and item.item_id in result.missing

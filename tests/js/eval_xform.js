@@ -9,7 +9,9 @@
 // stdout: {"forms": [{"results": [{"answers": <the answers the device submits>,
 //                                   "values": <flattened instance, same shape>,
 //                                   "dropped": [<path of each answer dropped>, ...],
-//                                   "passes": <n>}, ...]}]}
+//                                   "passes": <n>,
+//                                   "violations": [<path of each answer its constraint
+//                                                   refuses>, ...]}, ...]}]}
 //
 // What it does, like a form engine filling a form: copy the primary instance, drop the
 // repeat templates, add one repeat instance per answered row, set the answers, then go
@@ -20,7 +22,9 @@
 // once, so calculations see it empty, and it is absent from what the device submits: an
 // answer given to a question that is not relevant is dropped (listed in `dropped`), and
 // the case is evaluated again from the start with the remaining answers, so `answers`,
-// `values` and `passes` are those of the submission itself.
+// `values` and `passes` are those of the submission itself. Last, as a device does before
+// it lets a surveyor move on, each `constraint` is evaluated on every relevant node with a
+// value, with that node as context; those it refuses are listed in `violations`.
 'use strict';
 
 const fs = require('fs');
@@ -66,7 +70,10 @@ function loadForm(path) {
     const binds = elementChildren(model).filter(
         (n) => n.localName === 'bind' && (n.getAttribute('calculate') || n.getAttribute('relevant'))
     );
-    return { root, binds };
+    const checks = elementChildren(model).filter(
+        (n) => n.localName === 'bind' && n.getAttribute('constraint')
+    );
+    return { root, binds, checks };
 }
 
 // A namespace-free copy of the primary instance; repeat templates are kept aside.
@@ -243,10 +250,29 @@ function flatten(state, element, path, out) {
     return out;
 }
 
+function violations(state, checks) {
+    const refused = [];
+    for (const bind of checks) {
+        const nodes = evaluator.evaluate(
+            bind.getAttribute('nodeset'), state.doc, null,
+            XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null
+        );
+        for (let i = 0; i < nodes.snapshotLength; i++) {
+            const node = nodes.snapshotItem(i);
+            if (!isRelevant(state, node) || node.textContent === '') continue;
+            const holds = evaluator.evaluate(
+                bind.getAttribute('constraint'), node, null, XPathResult.BOOLEAN_TYPE, null
+            ).booleanValue;
+            if (!holds) refused.push(pathOf(state, node));
+        }
+    }
+    return refused;
+}
+
 function run(input) {
     return {
         forms: input.forms.map((form) => {
-            const { root, binds } = loadForm(form.xform);
+            const { root, binds, checks } = loadForm(form.xform);
             return {
                 results: form.cases.map((answers) => {
                     const dropped = [];
@@ -257,7 +283,13 @@ function run(input) {
                         const result = evaluateBinds(state, binds);
                         if (!result.dropped.length) {
                             const values = flatten(state, state.root, '', {});
-                            return { answers: given, values, dropped, passes: result.passes };
+                            return {
+                                answers: given,
+                                values,
+                                dropped,
+                                passes: result.passes,
+                                violations: violations(state, checks),
+                            };
                         }
                         dropped.push(...result.dropped);
                         given = submitted(state, state.root, '', {});
