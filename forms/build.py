@@ -59,6 +59,15 @@ def _check_rubric_fields(form_id: str, rubric: Rubric, xlsform: XLSFormData) -> 
                 f"{rubric.path or rubric.id}: item {item.id} (form {form_id})",
                 {"field": name},
             )
+    for each in (rubric, *rubric.variants):
+        needed = {"eval_date"} | ({each.levels.field} if each.levels else set())
+        for name in sorted(needed - names):
+            raise FormsError(
+                FormsCode.UNKNOWN_FIELD,
+                f"{each.path or each.id}: {'levels' if name != 'eval_date' else 'valid_from'}"
+                f" (form {form_id})",
+                {"field": name},
+            )
 
 
 def compile_xlsform(

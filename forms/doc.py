@@ -1,6 +1,8 @@
 """`htsd forms doc`: a Markdown listing of every form for data managers.
 
-For each form: its id, version and rubric (marked provisional where it is), every group,
+For each form: its id, version and rubrics (each with its period of validity, the levels it
+covers, how not-applicable items count, its sources and editorial notes, marked provisional
+where it is), every group,
 repeat and question with its path, type, Vietnamese and English label, whether it is
 required, and its conditions; the calculated fields; then every choice list in both
 languages (long lists of administrative units are shortened, with the reference file named).
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forms.build import BuildResult
+from forms.rubric import Mark, Rubric
 from forms.schema import Field, FormSchema, Group
 from forms.text import PROVISIONAL_MARK
 
@@ -95,6 +98,43 @@ def _notes(schema: FormSchema, item: Field) -> str:
     return _cell("; ".join(parts))
 
 
+def _marked(mark: Mark) -> str:
+    word = "đã xác minh / verified" if mark.status == "verified" else PROVISIONAL_MARK
+    return f"{word}: {mark.note}" if mark.note else word
+
+
+def _rubric_lines(rubric: Rubric) -> list[str]:
+    """A rubric's identity, period, scope, not-applicable rule, sources and notes."""
+    mark = f" {PROVISIONAL_MARK}" if rubric.provisional else ""
+    lines = [
+        f"- Tiêu chí / rubric: `{rubric.id}` {rubric.version}{mark} — {rubric.title.vi} / "
+        f"{rubric.title.en} — forms/criteria/{rubric.id}.yaml",
+        f"  - Hiệu lực / valid: {rubric.period.vi} / {rubric.period.en} "
+        f"({_marked(rubric.validity)})",
+    ]
+    if rubric.levels is not None:
+        levels = ", ".join(str(v) for v in rubric.levels.values)
+        lines.append(f"  - Phạm vi / scope: `{rubric.levels.field}` ∈ {{{levels}}}")
+    rule = rubric.not_applicable
+    if any("not_applicable" in item.answers for item in rubric.items):
+        how = (
+            "bỏ khỏi điểm tối đa, điểm chuẩn tính theo tỷ lệ / out of the maximum, pass mark scaled"
+            if rule.excludes
+            else "được đủ điểm / counted in full"
+        )
+        share = round(rule.min_applicable_share * 100)
+        lines.append(
+            f"  - Chỉ tiêu không áp dụng / not applicable: {how}; tối thiểu / at least "
+            f"{share}% áp dụng / applicable ({_marked(rule.mark)})"
+        )
+    for source in rubric.sources:
+        lines.append(f"  - Nguồn / source: {source}")
+    notes = [*rubric.notes, *(f"{i.id}: {n}" for i in rubric.items for n in i.notes)]
+    for note in notes:
+        lines.append(f"  - Ghi chú biên tập / editorial note: {note}")
+    return lines
+
+
 def _form_section(result: BuildResult) -> list[str]:
     schema: FormSchema = result.schema
     lines = [
@@ -102,13 +142,9 @@ def _form_section(result: BuildResult) -> list[str]:
         "",
         f"- Mã / id: `{schema.form_id}`, phiên bản / version `{schema.version}`",
     ]
-    rubric = result.rubric
-    if rubric is not None:
-        mark = f" {PROVISIONAL_MARK}" if rubric.provisional else ""
-        lines.append(
-            f"- Tiêu chí / rubric: `{rubric.id}` {rubric.version}{mark} — "
-            f"forms/criteria/{rubric.id}.yaml"
-        )
+    if result.rubric is not None:
+        for rubric in (result.rubric, *result.rubric.variants):
+            lines += _rubric_lines(rubric)
     lines += [
         "",
         "| Trường / field | Kiểu / type | Tiếng Việt | English | Bắt buộc / required "

@@ -154,12 +154,12 @@ class FormsCode(ErrorCode):
     BAD_TEXT = (
         "FRM014",
         Message(
-            "'{key}' phải đúng hai nội dung {{vi: ..., en: ...}}, đọc được: {found}",
-            "'{key}' must be exactly two texts {{vi: ..., en: ...}}, read as: {found}",
-            "đặt nội dung có dấu phẩy, hai chấm hoặc ngoặc trong dấu nháy kép, "
-            'vd. {{vi: "Tác động, hiệu quả", en: "Impact"}}, hoặc viết mỗi ngôn ngữ một dòng',
-            "put a text containing commas, colons or brackets in double quotes, e.g. "
-            '{{vi: "Tác động, hiệu quả", en: "Impact"}}, or write each language on its own line',
+            "'{key}' phải gồm đúng hai nội dung, vi và en; đọc được: {found}",
+            "'{key}' must be exactly two texts, vi and en; read as: {found}",
+            'đặt nội dung có dấu phẩy, hai chấm hoặc ngoặc trong dấu nháy kép (vd. vi: "A, B"), '
+            "hoặc viết mỗi ngôn ngữ một dòng",
+            'put a text containing commas, colons or brackets in double quotes (e.g. vi: "A, B"), '
+            "or write each language on its own line",
         ),
     )
     UNIT_COUNT = (

@@ -2,8 +2,13 @@
 
 Administrative units (GSO codes; sources in forms/reference/SOURCES.md):
 - era 1, until 2020-01-31: the 122 commune-level units of Bắc Kạn (province 06);
-- era 2, 2020-02-01 to 2025-06-30: the 108 units after NQ 855/NQ-UBTVQH14 (names as on
-  2025-03-01, so Vân Tùng is a thị trấn, as it has been since 2023);
+- era 2, 2020-02-01 to 2025-06-30: the 108 units after NQ 855/NQ-UBTVQH14, from the GSO list
+  of 2025-03-01. A unit renamed within the era has one row per name, with the dates the name
+  was in force (`valid_from`, `valid_to`; empty: the era's own bounds): Vân Tùng (01954) is
+  "Xã Vân Tùng" until 2023-04-09 and "Thị trấn Vân Tùng" from 2023-04-10 (NQ 722/NQ-UBTVQH15).
+  The forms list each name as a choice of its own, shown only for evaluation dates in its
+  period: the name in force at the era's end keeps the GSO code as its value, an earlier
+  one gets `<code>_<last day, YYYYMMDD>` (`01954_20230409`); `unit_code` gives back the code;
 - era 3, from 2025-07-01: the 37 communes and wards of Thái Nguyên (province 19) that the 108
   became under NQ 1683/NQ-UBTVQH15, reached through the crosswalk. Districts were abolished:
   for navigation a new unit is listed under each former district it took land from.
@@ -28,7 +33,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from forms.messages import FormsCode, FormsError
@@ -44,6 +49,7 @@ VILLAGES = "villages.csv"
 TASKS = "ke_hoach_1150_tasks.csv"
 
 UNIT_COLUMNS = ("district_code", "district_name", "commune_code", "commune_name")
+UNIT_DATES = ("valid_from", "valid_to")  # optional columns of the era-2 list
 CROSSWALK_COLUMNS = (
     "old_district_code",
     "old_commune_code",
@@ -63,6 +69,10 @@ TASK_COLUMNS = (
     "responsible_vi",
 )
 REMOTE_CLASSES = ("I", "II", "III", "I_or_II", "unknown")
+# How the name of a unit begins, by level (GSO writes "Thành Phố"; the legal name is
+# "Thành phố"). Checked by `Reference.problems`.
+DISTRICT_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ")
+COMMUNE_PREFIXES = ("Phường ", "Thị trấn ", "Xã ")
 _VILLAGE_CODE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 PROVINCE = "06"  # GSO code of Bắc Kạn, whose reference data htsd ships
@@ -120,6 +130,9 @@ ERAS: tuple[Era, ...] = (
 )
 
 
+ERA2 = ERAS[1]
+
+
 def era_on(day: date) -> Era:
     """The era whose units are in force on `day`."""
     for era in ERAS:
@@ -130,7 +143,6 @@ def era_on(day: date) -> Era:
 
 _PREFIXES_EN = (
     ("Thành phố ", "{} city"),
-    ("Thành Phố ", "{} city"),
     ("Thị xã ", "{} town"),
     ("Huyện ", "{} district"),
     ("Thị trấn ", "{} township"),
@@ -160,8 +172,44 @@ class District:
 
 
 @dataclass(frozen=True)
+class UnitName:
+    """A name a unit bore during part of its era (None: the era's own bound, for a unit
+    never renamed)."""
+
+    name: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    @property
+    def label(self) -> Text:
+        return Text(self.name, english_name(self.name))
+
+    def contains(self, day: date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+def unit_choice(code: str, named: UnitName, *, latest: bool) -> str:
+    """The form's choice value for one name of a unit: the GSO code for the name in force at
+    the era's end (`latest`), `<code>_<YYYYMMDD of its last day>` for an earlier one."""
+    if latest or named.valid_to is None:
+        return code
+    return f"{code}_{named.valid_to:%Y%m%d}"
+
+
+def unit_code(choice: str) -> str:
+    """The GSO code of a commune choice value: `01954_20230409` → `01954`."""
+    return choice.split("_", 1)[0]
+
+
+@dataclass(frozen=True)
 class AdminUnit:
-    """A commune-level unit in one era. Era-3 units have no district but former districts."""
+    """A commune-level unit in one era. Era-3 units have no district but former districts.
+
+    `names` are the unit's names in the era, oldest first, when it was renamed within it
+    (else empty); `name` is the one in force at the era's end.
+    """
 
     code: str
     name: str
@@ -170,10 +218,28 @@ class AdminUnit:
     district_code: str | None
     former_districts: tuple[str, ...] = ()
     remote_class: str | None = None
+    names: tuple[UnitName, ...] = ()
 
     @property
     def label(self) -> Text:
         return Text(self.name, english_name(self.name))
+
+    @property
+    def dated_names(self) -> tuple[UnitName, ...]:
+        """Its names with their periods (one name for the whole era when never renamed)."""
+        return self.names or (UnitName(self.name),)
+
+    def name_on(self, day: date) -> str:
+        """The unit's name on `day` (its latest name when `day` is outside every period)."""
+        return next((n.name for n in self.names if n.contains(day)), self.name)
+
+    def choices(self) -> tuple[tuple[str, UnitName], ...]:
+        """(choice value, name) for each of its names, as the forms list them."""
+        names = self.dated_names
+        return tuple(
+            (unit_choice(self.code, named, latest=i == len(names) - 1), named)
+            for i, named in enumerate(names)
+        )
 
 
 @dataclass(frozen=True)
@@ -197,6 +263,51 @@ class PlanTask:
     activity: Text
     period: str
     responsible: str
+
+
+def _day(value: str, where: str, column: str, issues: list[FormsError]) -> date | None:
+    """An optional ISO date of a reference row; a value that is not one is an issue."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        issues.append(
+            FormsError(
+                FormsCode.BAD_VALUE,
+                where,
+                {"value": value, "column": column, "allowed": "a date YYYY-MM-DD, or empty"},
+            )
+        )
+        return None
+
+
+def _era2_units(
+    path: Path, rows: list[dict[str, str]], remote: dict[str, str], issues: list[FormsError]
+) -> tuple[AdminUnit, ...]:
+    """The era-2 units; a unit renamed within the era has several rows, one per name."""
+    named: dict[str, list[tuple[dict[str, str], UnitName]]] = {}
+    for line, row in enumerate(rows, start=2):
+        where = f"{display_path(path)}: row {line} ({row['commune_code']})"
+        start, end = (_day(row.get(c, ""), where, c, issues) for c in UNIT_DATES)
+        name = UnitName(row["commune_name"], start or ERA2.valid_from, end or ERA2.valid_to)
+        named.setdefault(row["commune_code"], []).append((row, name))
+    units = []
+    for code, versions in named.items():
+        versions.sort(key=lambda version: version[1].valid_from or date.min)
+        last = versions[-1][0]
+        units.append(
+            AdminUnit(
+                code,
+                last["commune_name"],
+                2,
+                PROVINCE,
+                last["district_code"],
+                remote_class=remote.get(code),
+                names=tuple(name for _, name in versions) if len(versions) > 1 else (),
+            )
+        )
+    return tuple(units)
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
@@ -233,10 +344,12 @@ class Reference:
     crosswalk: dict[str, str]
     villages: tuple[Village, ...]
     tasks: tuple[PlanTask, ...]
+    issues: tuple[FormsError, ...] = ()  # values the loader could not read, for `problems`
 
     @classmethod
     def load(cls, directory: Path = REFERENCE_DIR) -> Reference:
         """Read the reference files; raises FormsError on an unreadable file."""
+        issues: list[FormsError] = []
         era1 = _read_csv(directory / UNITS_ERA1, UNIT_COLUMNS)
         era2 = _read_csv(directory / UNITS_ERA2, UNIT_COLUMNS)
         links = _read_csv(directory / CROSSWALK, CROSSWALK_COLUMNS)
@@ -254,17 +367,7 @@ class Reference:
                 AdminUnit(r["commune_code"], r["commune_name"], 1, PROVINCE, r["district_code"])
                 for r in era1
             ),
-            2: tuple(
-                AdminUnit(
-                    r["commune_code"],
-                    r["commune_name"],
-                    2,
-                    PROVINCE,
-                    r["district_code"],
-                    remote_class=remote.get(r["commune_code"]),
-                )
-                for r in era2
-            ),
+            2: _era2_units(directory / UNITS_ERA2, era2, remote, issues),
             3: _era3_units(links),
         }
         crosswalk = {r["old_commune_code"]: r["new_commune_code"] for r in links}
@@ -296,12 +399,15 @@ class Reference:
             crosswalk,
             villages,
             tasks,
+            tuple(issues),
         )
 
     def communes(self, era: int) -> tuple[AdminUnit, ...]:
         return self.units[era]
 
     def unit(self, code: str, era: int) -> AdminUnit:
+        """The unit of a GSO code, or of a form's choice value (`01954_20230409`)."""
+        code = unit_code(code)
         for unit in self.units[era]:
             if unit.code == code:
                 return unit
@@ -320,7 +426,7 @@ class Reference:
 
     def problems(self) -> list[FormsError]:
         """What `htsd forms check` reports about the reference data."""
-        found: list[FormsError] = []
+        found: list[FormsError] = list(self.issues)
         files = {1: UNITS_ERA1, 2: UNITS_ERA2, 3: CROSSWALK}
         for era in ERAS:
             actual = len(self.units[era.id])
@@ -355,7 +461,37 @@ class Reference:
                         },
                     )
                 )
+        found.extend(self._name_problems(files))
         found.extend(self._village_problems(era1, era2))
+        return found
+
+    def _name_problems(self, files: dict[int, str]) -> list[FormsError]:
+        """Names with the level written as the law writes it; dated names covering the era."""
+        found: list[FormsError] = []
+
+        def prefixed(name: str, prefixes: tuple[str, ...], where: str, column: str) -> None:
+            if not name.startswith(prefixes):
+                allowed = "a name beginning with " + ", ".join(p.strip() for p in prefixes)
+                found.append(
+                    FormsError(
+                        FormsCode.BAD_VALUE,
+                        where,
+                        {"value": name, "column": column, "allowed": allowed},
+                    )
+                )
+
+        era2_file = display_path(self.directory / files[2])
+        for district in self.districts:
+            prefixed(
+                district.name, DISTRICT_PREFIXES, f"{era2_file}: {district.code}", "district_name"
+            )
+        for era in ERAS:
+            file = display_path(self.directory / files[era.id])
+            column = "new_commune_name" if era.id == 3 else "commune_name"
+            for unit in self.units[era.id]:
+                for named in unit.dated_names:
+                    prefixed(named.name, COMMUNE_PREFIXES, f"{file}: {unit.code}", column)
+                found.extend(_period_problems(unit, era, f"{file}: {unit.code}"))
         return found
 
     def _village_problems(self, era1: set[str], era2: set[str]) -> list[FormsError]:
@@ -409,6 +545,39 @@ class Reference:
                     )
                 )
         return found
+
+
+def _period_problems(unit: AdminUnit, era: Era, where: str) -> list[FormsError]:
+    """A renamed unit's names must follow each other, day after day, across the whole era."""
+    found = []
+    expected = era.valid_from
+    allowed = (
+        f"periods covering {era.period} in order, each name from the day after the previous "
+        "one's valid_to (empty: the era's bound)"
+    )
+    for index, named in enumerate(unit.names):
+        wanted_to = era.valid_to if index == len(unit.names) - 1 else named.valid_to
+        start, end = named.valid_from, named.valid_to
+        bad_end = start is not None and end is not None and end < start
+        bad_end |= end is not None and era.valid_to is not None and end > era.valid_to
+        for column, value, wanted in (
+            ("valid_from", named.valid_from, expected),
+            ("valid_to", named.valid_to, wanted_to),
+        ):
+            if value != wanted or (column == "valid_to" and bad_end):
+                found.append(
+                    FormsError(
+                        FormsCode.BAD_VALUE,
+                        f"{where} ({named.name})",
+                        {
+                            "value": value.isoformat() if value else "",
+                            "column": column,
+                            "allowed": allowed,
+                        },
+                    )
+                )
+        expected = named.valid_to + timedelta(days=1) if named.valid_to else None
+    return found
 
 
 def _era3_units(links: list[dict[str, str]]) -> tuple[AdminUnit, ...]:

@@ -790,6 +790,13 @@ def parse_rubric(
         path=file,
     )
     _check_whole(reader, rubric)
+    if "not_applicable" not in data and any("not_applicable" in i.answers for i in rubric.items):
+        reader.problem(
+            FormsCode.STATUS_UNMARKED,
+            "not_applicable",
+            line=_line(data),
+            what="'not_applicable: {rule, min_applicable_share}' (items can be not applicable)",
+        )
     return rubric, reader.problems
 
 

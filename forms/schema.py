@@ -12,6 +12,7 @@ first turns KPI JSON into the same rows (`forms.kpi.kpi_content_to_xlsform`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -70,6 +71,7 @@ class Field:
     required: str | None = None
     constraint: str | None = None
     constraint_messages: Mapping[str, str] = field(default_factory=dict)
+    required_messages: Mapping[str, str] = field(default_factory=dict)
     relevant: str | None = None
     calculation: str | None = None
     default: str | None = None
@@ -201,6 +203,7 @@ class FormSchema:
                     required=row.get("required") or None,
                     constraint=row.get("constraint") or None,
                     constraint_messages=_translations(row, "constraint_message"),
+                    required_messages=_translations(row, "required_message"),
                     relevant=row.get("relevant") or None,
                     calculation=row.get("calculation") or None,
                     default=row.get("default") or None,
@@ -311,17 +314,27 @@ class FormSchema:
         return value
 
     # -- rubric link ------------------------------------------------------------------
-    def _literal(self, name: str) -> str | None:
+    def _literals(self, name: str) -> tuple[str, ...]:
+        """The values a hidden calculate can take: `'x'` alone, or the results of its
+        `if(<condition>, 'x', ...)` chain (the rubric that applies on the evaluation date)."""
         found = [f for f in self.fields if f.name == name and f.type == "calculate"]
         if not found or not found[0].calculation:
-            return None
-        return found[0].calculation.strip().strip("'\"")
+            return ()
+        calculation = found[0].calculation.strip()
+        if not calculation.startswith("if("):
+            return (calculation.strip("'\""),)
+        return tuple(re.findall(r",\s*'([^']+)'\s*,", calculation))
+
+    @property
+    def rubric_ids(self) -> tuple[str, ...]:
+        """The rubrics the form scores with (hidden calculate `rubric_id`), main one first."""
+        return self._literals("rubric_id")
 
     @property
     def rubric_id(self) -> str | None:
-        """The rubric the form scores with (hidden calculate `rubric_id`), if any."""
-        return self._literal("rubric_id")
+        """The main rubric the form scores with, if any."""
+        return next(iter(self.rubric_ids), None)
 
     @property
     def rubric_version(self) -> str | None:
-        return self._literal("rubric_version")
+        return next(iter(self._literals("rubric_version")), None)

@@ -87,3 +87,17 @@ def translated(base: str, text: Text | None) -> dict[str, str]:
     if text is None:
         return {}
     return {column(base, lang): text.get(lang.code) for lang in LANGUAGES}
+
+
+def format_number(value: float, lang: str = "vi") -> str:
+    """A number as people write it: `100.000.000` and `1,5` in Vietnamese, `100,000,000`
+    and `1.5` in English (the thousands grouped by threes, no trailing decimal zeros)."""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    if lang != "vi":
+        return text
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def number_text(value: float) -> Text:
+    """`format_number` in both languages."""
+    return Text(format_number(value, "vi"), format_number(value, "en"))

@@ -13,7 +13,7 @@ same rows, same columns, same choice labels), in the language asked (`vi` or `en
   unique. Row 1 is the header, frozen; every answer is written as a value, never a formula.
 - `csv` (default folder `./<form>-<YYYY-MM-DD>/`, created when missing): one UTF-8 file per
   table, with a byte-order mark so that Excel reads Vietnamese, named after the typed table
-  (`gia_dinh.csv`, `gia_dinh__household__members.csv`); existing files of those names are
+  (`gia_dinh.csv`, `gia_dinh__roster__members.csv`); existing files of those names are
   replaced.
 - Header: `<question label> (<path>)` in the chosen language (`Mã hộ hoặc số nhà (nếu có)
   (household/hh_code)`); the path alone for a question without a label (calculations). Keys

@@ -18,7 +18,7 @@ Columns, in this order:
   table `_id`, `_i1` … `_i<depth>` (the parent row is `_id, _i1 … _i<depth-1>` of the
   enclosing repeat's table, the last index the row's position in its repeat);
 - one column per question, in the order the questions came to the table, named by the
-  question's full path (`criteria/g1/c1b`, `household/members/m_name`), the path of the
+  question's full path (`criteria/g1/c1b`, `roster/members/m_person/m_name`), the path of the
   latest version asking it (a renamed question is named by its new path). Quote them:
   `SELECT "criteria/g1/c1b" FROM gia_dinh__labelled`. A path kept by a question retyped to
   another kind names the unit of the latest version; the earlier one reads

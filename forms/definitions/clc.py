@@ -7,12 +7,21 @@ then the province's provisional CLC index, mostly derived from those answers.
 
 from __future__ import annotations
 
-from forms.definitions.common import add_evaluation_time, add_location, add_metadata, add_yes_no
+from forms.definitions.common import (
+    FIELD_LIST,
+    add_count,
+    add_evaluation_time,
+    add_location,
+    add_metadata,
+    add_money,
+    add_yes_no,
+    scored_fields,
+)
 from forms.definitions.criteria import add_criteria
 from forms.definitions.sheet import FormSheet
 from forms.reference import Reference
 from forms.rubric import Rubric
-from forms.text import Text
+from forms.text import Text, format_number
 from forms.xlsform import XLSFormData
 
 FORM_ID = "clc_assessment"
@@ -67,51 +76,64 @@ ISSUERS = (
     ),
     ("other", Text("Cơ quan khác", "Another body")),
 )
-NONNEGATIVE = Text("Số không âm", "A number of zero or more")
 
 
-def _integer(
-    sheet: FormSheet,
-    name: str,
-    label: Text,
-    *,
-    maximum: int = 1000,
-    relevant: str | None = None,
-    at_most: tuple[str, Text] | None = None,
-) -> None:
-    constraint = f". >= 0 and . <= {maximum}"
-    message = Text(f"Số từ 0 đến {maximum}", f"A number from 0 to {maximum}")
-    if at_most:
-        constraint += f" and . <= ${{{at_most[0]}}}"
-        message = Text(
-            f"Số từ 0, không lớn hơn {at_most[1].vi}",
-            f"A number from 0, not more than {at_most[1].en}",
+class _Numbers:
+    """Counts and amounts of one form: optional (blank: unknown) unless required, the hint
+    saying when an item of the rubric is computed from them (`scored`)."""
+
+    def __init__(self, sheet: FormSheet, scored: set[str]) -> None:
+        self.sheet = sheet
+        self.scored = scored
+
+    def integer(
+        self,
+        name: str,
+        label: Text,
+        *,
+        maximum: int = 1000,
+        at_most: tuple[str, Text] | None = None,
+        required: bool = False,
+    ) -> None:
+        """A count from 0 to `maximum`, and not above `at_most` when that is known."""
+        add_count(
+            self.sheet,
+            name,
+            label,
+            maximum=maximum,
+            bound=at_most,
+            required=required,
+            scored=name in self.scored,
         )
-    sheet.add(
-        "integer",
-        name,
-        label,
-        required=True,
-        relevant=relevant,
-        constraint=constraint,
-        message=message,
-    )
+
+    def money(self, name: str, label: Text) -> None:
+        add_money(self.sheet, name, label, scored=name in self.scored)
 
 
-def _money(sheet: FormSheet, name: str, label: Text) -> None:
-    sheet.add(
-        "integer",
-        name,
-        label,
-        required=True,
-        constraint=". >= 0",
-        message=NONNEGATIVE,
-        hint=Text("Đồng; ghi 0 nếu không có", "Vietnamese đồng; 0 if none"),
-    )
+def _in_year(label: Text, *, start: bool) -> tuple[str, Text]:
+    """The constraint and message of a class date, not after today and in the year evaluated:
+    a class starts in that year or the one before and ends in that year or later."""
+    year = "number(format-date(., '%Y'))"
+    if start:
+        constraint = f". <= today() and {year} <= ${{eval_year}} and {year} >= ${{eval_year}} - 1"
+        message = Text(
+            f"{label.vi} không sau hôm nay, trong năm ${{eval_year}} hoặc năm trước đó",
+            f"The {label.en.lower()} is not after today, in ${{eval_year}} or the year before",
+        )
+    else:
+        constraint = f". >= ${{cl_start}} and . <= today() and {year} >= ${{eval_year}}"
+        message = Text(
+            f"{label.vi} không trước ngày bắt đầu, không sau hôm nay, từ năm ${{eval_year}}",
+            f"The {label.en.lower()} is not before the start date nor after today, and in "
+            "${eval_year} or later",
+        )
+    return constraint, message
 
 
-def _centre(sheet: FormSheet) -> None:
-    with sheet.group("legal", Text("Pháp lý và tổ chức", "Legal status and organisation")):
+def _centre(sheet: FormSheet, numbers: _Numbers) -> None:
+    with sheet.group(
+        "legal", Text("Pháp lý và tổ chức", "Legal status and organisation"), appearance=FIELD_LIST
+    ):
         sheet.add(
             "text",
             "clc_name",
@@ -154,39 +176,39 @@ def _centre(sheet: FormSheet) -> None:
         sheet.select(
             "yes_no",
             "annual_plan",
-            Text("Có kế hoạch hoạt động năm", "Has an annual plan"),
+            Text("Có kế hoạch hoạt động năm ${eval_year}", "Has a plan for ${eval_year}"),
             required=True,
         )
-        _integer(
-            sheet,
+        numbers.integer(
             "n_staff",
             Text("Số cán bộ, giáo viên, cộng tác viên", "Staff, teachers and volunteers"),
             maximum=200,
         )
-        _integer(
-            sheet,
+        numbers.integer(
             "staff_ict_trained",
             Text("Số cán bộ được tập huấn tin học", "Staff trained in ICT"),
             maximum=200,
             at_most=("n_staff", Text("số cán bộ", "the number of staff")),
         )
-    with sheet.group("facilities", Text("Cơ sở vật chất", "Facilities")):
+    with sheet.group("facilities", Text("Cơ sở vật chất", "Facilities"), appearance=FIELD_LIST):
         sheet.select("site", "site", Text("Địa điểm", "Site"), required=True)
-        _integer(sheet, "classrooms", Text("Số phòng học", "Classrooms"), maximum=50)
+        numbers.integer("classrooms", Text("Số phòng học", "Classrooms"), maximum=50, required=True)
         sheet.select(
             "yes_no",
             "library",
             Text("Có thư viện hoặc tủ sách", "Has a library or bookcase"),
             required=True,
         )
-        _integer(sheet, "computers", Text("Số máy tính", "Computers"), maximum=200)
+        numbers.integer("computers", Text("Số máy tính", "Computers"), maximum=200, required=True)
         sheet.select(
             "yes_no", "internet", Text("Có kết nối internet", "Has internet access"), required=True
         )
 
 
-def _activities(sheet: FormSheet) -> None:
-    with sheet.group("activities", Text("Hoạt động trong năm", "Activities during the year")):
+def _activities(sheet: FormSheet, numbers: _Numbers) -> None:
+    with sheet.group(
+        "activities", Text("Hoạt động năm ${eval_year}", "Activities in ${eval_year}")
+    ):
         sheet.select(
             "yes_no",
             "needs_survey",
@@ -201,39 +223,39 @@ def _activities(sheet: FormSheet) -> None:
             "needs_survey_date",
             Text("Ngày khảo sát", "Survey date"),
             relevant="${needs_survey} = 'yes'",
-            constraint=". <= today()",
+            constraint=". <= today() and number(format-date(., '%Y')) <= ${eval_year}",
             message=Text(
-                "Ngày khảo sát không sau hôm nay", "The survey date cannot be after today"
+                "Ngày khảo sát không sau hôm nay và không sau năm ${eval_year}",
+                "The survey date cannot be after today nor after ${eval_year}",
             ),
         )
         learners = ("cl_learners", Text("số học viên", "the number of learners"))
-        with sheet.repeat("classes", Text("Lớp học, chuyên đề", "Class or topic session")):
+        start, end = Text("Ngày bắt đầu", "Start date"), Text("Ngày kết thúc", "End date")
+        with sheet.repeat(
+            "classes", Text("Lớp học, chuyên đề", "Class or topic session"), appearance=FIELD_LIST
+        ):
             sheet.select("topic", "cl_topic", Text("Chủ đề", "Topic"), required=True)
             sheet.add("text", "cl_title", Text("Tên lớp, chuyên đề", "Title"), required=True)
-            sheet.add("date", "cl_start", Text("Ngày bắt đầu", "Start date"), required=True)
+            constraint, message = _in_year(start, start=True)
             sheet.add(
-                "date",
-                "cl_end",
-                Text("Ngày kết thúc", "End date"),
-                required=True,
-                constraint=". >= ${cl_start}",
-                message=Text(
-                    "Ngày kết thúc không trước ngày bắt đầu",
-                    "The end date cannot be before the start date",
-                ),
+                "date", "cl_start", start, required=True, constraint=constraint, message=message
             )
+            constraint, message = _in_year(end, start=False)
+            sheet.add("date", "cl_end", end, required=True, constraint=constraint, message=message)
             sheet.add(
                 "decimal",
                 "cl_hours",
                 Text("Số giờ học", "Hours of teaching"),
                 required=True,
                 constraint=". > 0 and . <= 1000",
-                message=Text("Số giờ lớn hơn 0, tối đa 1000", "Hours above 0, at most 1000"),
+                message=Text(
+                    f"Số giờ lớn hơn 0, tối đa {format_number(1000)}",
+                    f"Hours above 0, at most {format_number(1000, 'en')}",
+                ),
             )
-            _integer(sheet, "cl_learners", Text("Số học viên", "Learners"))
-            _integer(sheet, "cl_female", Text("Trong đó nữ", "Of whom women"), at_most=learners)
-            _integer(
-                sheet,
+            numbers.integer("cl_learners", Text("Số học viên", "Learners"))
+            numbers.integer("cl_female", Text("Trong đó nữ", "Of whom women"), at_most=learners)
+            numbers.integer(
                 "cl_ethnic",
                 Text("Trong đó người dân tộc thiểu số", "Of whom ethnic-minority people"),
                 at_most=learners,
@@ -244,19 +266,26 @@ def _activities(sheet: FormSheet) -> None:
                 Text("Đơn vị phối hợp", "Partner organisation"),
                 required=True,
             )
+            sheet.calculate("cl_learners_n", "coalesce(${cl_learners}, 0)")
+            sheet.calculate("cl_unknown", "if(${cl_learners} >= 0, 0, 1)")
+        # The sum of every class (NaN when one is not known: then no bound on completions),
+        # and what the surveyor is shown: the sum of the known ones and how many are not.
         sheet.calculate("learners_total", "sum(${cl_learners})")
+        sheet.calculate("learners_known", "sum(${cl_learners_n})")
+        sheet.calculate("classes_unknown", "sum(${cl_unknown})")
         sheet.note(
             "learners_note",
             Text(
-                "Tổng lượt học viên: ${learners_total}",
-                "Total learner attendances: ${learners_total}",
+                "Tổng lượt học viên: ${learners_known} (số lớp chưa rõ số học viên: "
+                "${classes_unknown})",
+                "Total learner attendances: ${learners_known} (classes whose number of "
+                "learners is unknown: ${classes_unknown})",
             ),
         )
-        _integer(
-            sheet,
+        numbers.integer(
             "n_completed",
             Text("Số học viên hoàn thành khóa học", "Learners who completed their course"),
-            maximum=100000,
+            maximum=100_000,
             at_most=("learners_total", Text("tổng lượt học viên", "the total attendances")),
         )
         sheet.add(
@@ -266,20 +295,22 @@ def _activities(sheet: FormSheet) -> None:
         )
 
 
-def _finance_ict_links(sheet: FormSheet) -> None:
-    with sheet.group("finance", Text("Tài chính trong năm", "Finance during the year")):
-        _money(sheet, "fin_state", Text("Ngân sách nhà nước cấp", "State budget"))
-        _money(
-            sheet,
+def _finance_ict_links(sheet: FormSheet, numbers: _Numbers) -> None:
+    with sheet.group(
+        "finance",
+        Text("Tài chính năm ${eval_year}", "Finance in ${eval_year}"),
+        appearance=FIELD_LIST,
+    ):
+        numbers.money("fin_state", Text("Ngân sách nhà nước cấp", "State budget"))
+        numbers.money(
             "fin_programme",
             Text("Kinh phí chương trình, dự án", "Programme and project funds"),
         )
-        _money(
-            sheet,
+        numbers.money(
             "fin_contrib",
             Text("Đóng góp của tổ chức, cá nhân", "Contributions from organisations and people"),
         )
-        _money(sheet, "fin_spent", Text("Tổng chi", "Total spending"))
+        numbers.money("fin_spent", Text("Tổng chi", "Total spending"))
         sheet.select(
             "yes_no",
             "finance_public",
@@ -296,7 +327,9 @@ def _finance_ict_links(sheet: FormSheet) -> None:
             ),
             required=True,
         )
-    with sheet.group("links", Text("Liên kết với các danh hiệu", "Links to the titles")):
+    with sheet.group(
+        "links", Text("Liên kết với các danh hiệu", "Links to the titles"), appearance=FIELD_LIST
+    ):
         for name, label in (
             (
                 "n_families_recognised",
@@ -311,8 +344,8 @@ def _finance_ict_links(sheet: FormSheet) -> None:
                 Text("Số Cộng đồng học tập (thôn, bản)", "Learning Communities (villages)"),
             ),
         ):
-            _integer(sheet, name, label, maximum=100000)
-    with sheet.group("evidence", Text("Minh chứng", "Evidence")):
+            numbers.integer(name, label, maximum=100_000)
+    with sheet.group("evidence", Text("Minh chứng", "Evidence"), appearance=FIELD_LIST):
         sheet.add(
             "image",
             "photo",
@@ -347,8 +380,9 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             "Thôn, bản nơi đặt Trung tâm (nếu có)", "Village where the centre is (if any)"
         ),
     )
-    _centre(sheet)
-    _activities(sheet)
-    _finance_ict_links(sheet)
+    numbers = _Numbers(sheet, scored_fields(rubric))
+    _centre(sheet, numbers)
+    _activities(sheet, numbers)
+    _finance_ict_links(sheet, numbers)
     add_criteria(sheet, rubric)
     return sheet.to_xlsform("concat('TTHTCĐ-', ${eval_year}, '-', ${commune})")

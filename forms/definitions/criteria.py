@@ -96,8 +96,9 @@ def vi_decimal(expression: str) -> str:
     return f"translate(string({expression}), '.', ',')"
 
 
-def grouped(expression: str, separator: str) -> str:
-    """A whole number ≥ 0 with thousands separators (15.000.000 / 15,000,000), in XPath."""
+def grouped(expression: str, separator: str, blank: str) -> str:
+    """A whole number ≥ 0 with thousands separators (15.000.000 / 15,000,000), in XPath;
+    `blank` when it is not a number yet (the question is not answered)."""
     n = f"int({expression})"
 
     def part(divisor: int) -> str:
@@ -110,7 +111,8 @@ def grouped(expression: str, separator: str) -> str:
         f"{sep}, {part(1000)}, {sep}, {part(1)}), "
         f"if({n} >= 1000000, concat(int({n} div 1000000), {sep}, {part(1000)}, {sep}, "
         f"{part(1)}), "
-        f"if({n} >= 1000, concat(int({n} div 1000), {sep}, {part(1)}), string({n}))))"
+        f"if({n} >= 1000, concat(int({n} div 1000), {sep}, {part(1)}), "
+        f"if({n} >= 0, string({n}), {xpath_string(blank)}))))"
     )
 
 
@@ -121,36 +123,44 @@ def _points_shown(sheet: FormSheet, name: str, expression: str) -> str:
 
 
 def _derived_note(sheet: FormSheet, item: Item) -> Text:
+    """What the device derived, in words: the figures, the outcome and the points."""
     assert item.derive is not None
     maximum = _points(item.max_points)
     points_vi = f"{_points_shown(sheet, 'p' + item.id, _ref('p' + item.id))}/{maximum}"
     points_en = f"{_ref('p' + item.id)}/{maximum}"
+    for lang in ("vi", "en"):
+        cases = [(answer, LEVEL_LABELS[answer].get(lang)) for answer in item.answers]
+        sheet.calculate(f"{item.field}_{lang}", _switch(item.field, cases, ""))
+    outcome_vi, outcome_en = _ref(f"{item.field}_vi"), _ref(f"{item.field}_en")
+    result_vi = f"{outcome_vi}, {points_vi} điểm"
+    result_en = f"{outcome_en}, {points_en} points"
     label = _item_label(item)
     if item.derive.rule == "all_members":
         counts = f"{_ref(item.field + '_nm')}/{_ref(item.field + '_ne')}"
         return Text(
             f"{label.vi}\nTự tính từ danh sách thành viên: {counts} người thuộc diện đạt → "
-            f"{points_vi} điểm",
+            f"{result_vi}",
             f"{label.en}\nDerived from the member roster: {counts} eligible members meet it → "
-            f"{points_en} points",
+            f"{result_en}",
         )
     if item.derive.rule == "threshold":
         assert item.derive.value is not None
         value = _ref(item.field + "_v")
         if item.derive.value.kind == "ratio":
-            sheet.calculate(f"{item.field}_pct", f"round({value} * 100)")
-            shown_vi = shown_en = _ref(f"{item.field}_pct") + "%"
+            percent = f"concat(round({value} * 100), '%')"
+            sheet.calculate(f"{item.field}_vs", f"if({value} >= 0, {percent}, 'chưa có số liệu')")
+            sheet.calculate(f"{item.field}_es", f"if({value} >= 0, {percent}, 'no figure yet')")
         else:
-            sheet.calculate(f"{item.field}_vs", grouped(value, "."))
-            sheet.calculate(f"{item.field}_es", grouped(value, ","))
-            shown_vi, shown_en = _ref(f"{item.field}_vs"), _ref(f"{item.field}_es")
+            sheet.calculate(f"{item.field}_vs", grouped(value, ".", "chưa có số liệu"))
+            sheet.calculate(f"{item.field}_es", grouped(value, ",", "no figure yet"))
+        shown_vi, shown_en = _ref(f"{item.field}_vs"), _ref(f"{item.field}_es")
         return Text(
-            f"{label.vi}\nTự tính: {shown_vi} → {points_vi} điểm",
-            f"{label.en}\nDerived: {shown_en} → {points_en} points",
+            f"{label.vi}\nTự tính: {shown_vi} → {result_vi}",
+            f"{label.en}\nDerived: {shown_en} → {result_en}",
         )
     return Text(
-        f"{label.vi}\nTự tính từ các câu trả lời ở trên → {points_vi} điểm",
-        f"{label.en}\nDerived from the answers above → {points_en} points",
+        f"{label.vi}\nTự tính từ các câu trả lời ở trên → {result_vi}",
+        f"{label.en}\nDerived from the answers above → {result_en}",
     )
 
 

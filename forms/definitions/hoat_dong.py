@@ -1,14 +1,23 @@
 """`hoat_dong`: report of one activity of the plan (task codes 1.1–5.3 of QĐ 1150, II.3).
 
-What happened, when, where, with how many participants (women, ethnic minorities) and how
-many association cadres were trained. There is no rubric: the form carries the id and
-version of the plan's task list instead (`task_list_id`, `task_list_version`), and its
-summary computes the task group and the counts the committee reports on.
+What happened, when (started in the plan year or the year after, ended by today), where,
+with how many participants (women, ethnic minorities) and how many association cadres were
+trained; a count the reporter does not know is left blank. There is no rubric: the form
+carries the id and version of the plan's task list instead (`task_list_id`,
+`task_list_version`), and its summary computes the task group and the counts the committee
+reports on.
 """
 
 from __future__ import annotations
 
-from forms.definitions.common import add_evaluation_time, add_location, add_metadata, add_yes_no
+from forms.definitions.common import (
+    FIELD_LIST,
+    add_count,
+    add_evaluation_time,
+    add_location,
+    add_metadata,
+    add_yes_no,
+)
 from forms.definitions.sheet import FormSheet, xpath_string
 from forms.reference import Reference
 from forms.rubric import Rubric
@@ -19,7 +28,7 @@ FORM_ID = "hoat_dong"
 VERSION = "2025.1"
 TASK_LIST_ID = "ke_hoach_1150"
 TASK_LIST_VERSION = "2014-07-14"
-MAX_PEOPLE = 100000
+MAX_PEOPLE = 100_000
 
 ACTIVITY_TYPES = (
     ("workshop", Text("Hội thảo", "Workshop")),
@@ -58,46 +67,28 @@ TRAINING_TYPES = ("training", "workshop", "conference")
 
 
 def _participants(sheet: FormSheet) -> None:
+    """Head counts, each optional (blank: unknown), the parts not above the total."""
     total = ("n_participants", Text("số người tham gia", "the number of participants"))
-    with sheet.group("participants", Text("Người tham gia", "Participants")):
-        sheet.add(
-            "integer",
-            "n_participants",
-            Text("Số người tham gia", "Participants"),
-            required=True,
-            constraint=f". >= 0 and . <= {MAX_PEOPLE}",
-            message=Text(f"Số từ 0 đến {MAX_PEOPLE}", f"A number from 0 to {MAX_PEOPLE}"),
+    with sheet.group("participants", Text("Người tham gia", "Participants"), appearance=FIELD_LIST):
+        add_count(
+            sheet, "n_participants", Text("Số người tham gia", "Participants"), maximum=MAX_PEOPLE
         )
         for name, label in (
             ("n_female", Text("Trong đó nữ", "Of whom women")),
             ("n_ethnic", Text("Trong đó người dân tộc thiểu số", "Of whom ethnic-minority people")),
         ):
-            sheet.add(
-                "integer",
-                name,
-                label,
-                required=True,
-                constraint=f". >= 0 and . <= ${{{total[0]}}}",
-                message=Text(
-                    f"Số từ 0, không lớn hơn {total[1].vi}",
-                    f"A number from 0, not more than {total[1].en}",
-                ),
-            )
+            add_count(sheet, name, label, maximum=MAX_PEOPLE, bound=total)
         types = " or ".join(f"${{activity_type}} = '{t}'" for t in TRAINING_TYPES)
-        sheet.add(
-            "integer",
+        add_count(
+            sheet,
             "n_cadres_trained",
             Text(
                 "Số cán bộ, hội viên Hội Khuyến học được tập huấn",
                 "Association cadres and members trained",
             ),
-            required=True,
+            maximum=MAX_PEOPLE,
+            bound=total,
             relevant=types,
-            constraint=". >= 0 and . <= ${n_participants}",
-            message=Text(
-                "Số từ 0, không lớn hơn số người tham gia",
-                "A number from 0, not more than the number of participants",
-            ),
         )
 
 
@@ -127,10 +118,12 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
         date_label=Text("Ngày bắt đầu hoạt động", "Start date of the activity"),
         year_label=Text("Năm kế hoạch", "Plan year"),
         year_hint=Text(
-            "Năm của kế hoạch mà hoạt động thuộc về", "The plan year the activity belongs to"
+            "Năm của kế hoạch mà hoạt động thuộc về: năm bắt đầu hoạt động hoặc năm trước đó",
+            "The plan year the activity belongs to: the year it started or the year before",
         ),
+        year_lag=1,
     )
-    with sheet.group("activity", Text("Hoạt động", "Activity")):
+    with sheet.group("activity", Text("Hoạt động", "Activity"), appearance=FIELD_LIST):
         sheet.select(
             "task",
             "task_code",
@@ -151,10 +144,10 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             "act_end",
             Text("Ngày kết thúc", "End date"),
             required=True,
-            constraint=". >= ${eval_date}",
+            constraint=". >= ${eval_date} and . <= today()",
             message=Text(
-                "Ngày kết thúc không trước ngày bắt đầu",
-                "The end date cannot be before the start date",
+                "Ngày kết thúc không trước ngày bắt đầu và không sau hôm nay",
+                "The end date cannot be before the start date nor after today",
             ),
         )
         sheet.select("level", "level", Text("Cấp tổ chức", "Level"), required=True)
@@ -174,7 +167,7 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
     with sheet.group("place_group", Text("Địa điểm", "Place")):
         sheet.add("text", "place", Text("Nơi tổ chức", "Venue"), required=True)
     _participants(sheet)
-    with sheet.group("evidence", Text("Minh chứng", "Evidence")):
+    with sheet.group("evidence", Text("Minh chứng", "Evidence"), appearance=FIELD_LIST):
         sheet.add(
             "image",
             "photo",
@@ -200,4 +193,4 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
                 "${cadres_trained}",
             ),
         )
-    return sheet.to_xlsform("concat('HĐ-', ${task_code}, '-', ${eval_date})")
+    return sheet.to_xlsform("concat('HĐ-', ${task_code}, '-', ${eval_date}, ' ', ${act_title})")

@@ -2,7 +2,8 @@
 
 Every label, hint and constraint message is a `Text`, so both languages are always written;
 a constraint without its message, a duplicate name or an unknown choice list is refused
-at once, with the row named.
+at once, with the row named. A required question gets the message Collect shows when it is
+left blank (`required_message`), in both languages, worded for its type.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from forms.text import DEFAULT_LANGUAGE, Text, translated
 from forms.xlsform import XLSFormData
 
 ChoiceSpec = tuple[str, Text] | tuple[str, Text, dict[str, str]]
+
+REQUIRED = Text("Câu này bắt buộc trả lời", "This question must be answered")
+REQUIRED_BY_TYPE = {
+    "select_one": Text("Hãy chọn một câu trả lời", "Please choose an answer"),
+    "select_multiple": Text("Hãy chọn ít nhất một câu trả lời", "Please choose at least one"),
+    "acknowledge": Text("Hãy đánh dấu để xác nhận", "Please tick to confirm"),
+    "image": Text("Hãy chụp hoặc chọn một ảnh", "Please take or choose a photo"),
+    "geopoint": Text("Hãy lấy vị trí GPS", "Please record the GPS position"),
+}
+
+
+def required_message(type_: str) -> Text:
+    """What Collect says when a required question of this type is left blank."""
+    return REQUIRED_BY_TYPE.get(type_.split(" ")[0], REQUIRED)
 
 
 def xpath_string(value: str) -> str:
@@ -61,8 +76,11 @@ class FormSheet:
         appearance: str | None = None,
         parameters: str | None = None,
         pii: str | None = None,
+        required_text: Text | None = None,
     ) -> None:
-        """Add one survey row; names must be unique and constraints need a message."""
+        """Add one survey row; names must be unique and constraints need a message.
+
+        A required row gets `required_text`, or the usual message for its type."""
         if name in self._names:
             raise self._fail(FormsCode.DUPLICATE_FIELD, name=name)
         if (constraint is None) != (message is None):
@@ -74,6 +92,8 @@ class FormSheet:
         row |= translated("label", label)
         row |= translated("hint", hint)
         row |= translated("constraint_message", message)
+        if required:
+            row |= translated("required_message", required_text or required_message(type_))
         optional = {
             "required": "yes" if required else None,
             "relevant": relevant,
@@ -119,8 +139,10 @@ class FormSheet:
         self.survey.append({"type": "end_group"})
 
     @contextmanager
-    def repeat(self, name: str, label: Text, *, relevant: str | None = None) -> Iterator[None]:
-        self.add("begin_repeat", name, label, relevant=relevant)
+    def repeat(
+        self, name: str, label: Text, *, relevant: str | None = None, appearance: str | None = None
+    ) -> Iterator[None]:
+        self.add("begin_repeat", name, label, relevant=relevant, appearance=appearance)
         yield
         self.survey.append({"type": "end_repeat"})
 
@@ -145,7 +167,9 @@ class FormSheet:
     def to_xlsform(self, instance_name: str) -> XLSFormData:
         """The finished XLSForm with its settings sheet."""
         settings = {
-            "form_title": f"{self.title.vi} / {self.title.en}",
+            # XLSForm has no title per language: the Vietnamese one, which surveyors read in
+            # the form list (the English title is in htsd forms doc).
+            "form_title": self.title.vi,
             "form_id": self.form_id,
             "version": self.version,
             "default_language": DEFAULT_LANGUAGE.name or "",

@@ -1,16 +1,28 @@
 """`dong_ho` (Learning Clan), `cong_dong` (Learning Community, village level) and `don_vi`
 (Learning Unit self-assessment): identification, the counts their derived items use, the
-rubric's questions and the score summary."""
+rubric's questions and the score summary.
+
+Identification and counts are one screen (a `field-list` group). A count may be unknown to
+the surveyor: it is optional, blank meaning "not known" (NULL in the warehouse, never 0), and
+an item derived from a blank count is not met; the hint says so. Ages are spelled out: a
+school-age child is 6 to 14 (the compulsory-schooling range of the family rubric's item
+1a), the community counts people aged 15 or over."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from forms.definitions.common import (
-    PHONE_CONSTRAINT,
-    PHONE_MESSAGE,
+    FIELD_LIST,
+    VILLAGE_NAME,
+    add_count,
     add_evaluation_time,
     add_location,
     add_metadata,
+    add_money,
+    add_phone,
     add_yes_no,
+    scored_fields,
 )
 from forms.definitions.criteria import add_criteria
 from forms.definitions.sheet import FormSheet
@@ -20,29 +32,27 @@ from forms.text import Text
 from forms.xlsform import XLSFormData
 
 VERSION = "2025.1"
-MAX_COUNT = 100000
+MAX_COUNT = 100_000
 
 
-def _count(
-    sheet: FormSheet,
-    name: str,
-    label: Text,
-    *,
-    at_most: str | None = None,
-    minimum: int = 0,
-    what: Text | None = None,
-) -> None:
-    """A required integer count, at least `minimum`, at most the field `at_most` if given."""
-    constraint = f". >= {minimum} and . <= {MAX_COUNT}"
-    message = Text(f"Số từ {minimum} đến {MAX_COUNT}", f"A number from {minimum} to {MAX_COUNT}")
-    if at_most:
-        constraint += f" and . <= ${{{at_most}}}"
-        assert what is not None
-        message = Text(
-            f"Số từ {minimum}, không lớn hơn {what.vi}",
-            f"A number from {minimum}, not more than {what.en}",
+def _counts(sheet: FormSheet, rubric: Rubric) -> Callable[..., None]:
+    """`add_count` for this form: optional, at most MAX_COUNT, told when an item uses it."""
+    scored = scored_fields(rubric)
+
+    def count(
+        name: str, label: Text, *, bound: tuple[str, Text] | None = None, minimum: int = 0
+    ) -> None:
+        add_count(
+            sheet,
+            name,
+            label,
+            maximum=MAX_COUNT,
+            minimum=minimum,
+            bound=bound,
+            scored=name in scored,
         )
-    sheet.add("integer", name, label, required=True, constraint=constraint, message=message)
+
+    return count
 
 
 def define_dong_ho(rubric: Rubric | None, ref: Reference) -> XLSFormData:
@@ -61,7 +71,8 @@ def define_dong_ho(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             "Thôn, bản nơi dòng họ sinh sống chủ yếu", "Village where most of the clan lives"
         ),
     )
-    with sheet.group("clan", Text("Dòng họ", "Clan")):
+    count = _counts(sheet, rubric)
+    with sheet.group("clan", Text("Dòng họ", "Clan"), appearance=FIELD_LIST):
         sheet.add(
             "text",
             "clan_name",
@@ -78,43 +89,33 @@ def define_dong_ho(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             required=True,
             pii="name",
         )
-        sheet.add(
-            "text",
-            "head_phone",
-            Text("Số điện thoại", "Phone number"),
-            pii="phone",
-            constraint=PHONE_CONSTRAINT,
-            message=PHONE_MESSAGE,
-        )
-        families = Text("số gia đình", "the number of families")
-        _count(
-            sheet,
-            "n_families",
-            Text("Số gia đình trong dòng họ", "Families in the clan"),
-            minimum=1,
-        )
-        _count(
-            sheet,
+        add_phone(sheet, "head_phone")
+        count("n_families", Text("Số gia đình trong dòng họ", "Families in the clan"), minimum=1)
+        count(
             "n_learning_families",
             Text(
-                "Số gia đình đạt Gia đình học tập năm trước",
-                "Families recognised as Learning Family last year",
+                "Số gia đình đạt danh hiệu Gia đình học tập năm ${eval_year}",
+                "Families recognised as Learning Family in ${eval_year}",
             ),
-            at_most="n_families",
-            what=families,
+            bound=("n_families", Text("số gia đình", "the number of families")),
         )
-        age = Text("số trẻ trong độ tuổi", "the number of school-age children")
-        _count(
-            sheet,
+        count(
             "n_children_school_age",
-            Text("Số trẻ em trong độ tuổi đi học", "School-age children"),
+            Text(
+                "Số trẻ em trong độ tuổi đi học (từ 6 đến 14 tuổi)",
+                "School-age children (aged 6 to 14)",
+            ),
         )
-        _count(
-            sheet,
+        count(
             "n_children_school",
-            Text("Số trẻ em trong độ tuổi đang đi học", "School-age children attending school"),
-            at_most="n_children_school_age",
-            what=age,
+            Text(
+                "Trong đó số trẻ em từ 6 đến 14 tuổi đang đi học",
+                "Of whom children aged 6 to 14 attending school",
+            ),
+            bound=(
+                "n_children_school_age",
+                Text("số trẻ em từ 6 đến 14 tuổi", "the number of children aged 6 to 14"),
+            ),
         )
         sheet.select(
             "yes_no",
@@ -122,13 +123,11 @@ def define_dong_ho(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             Text("Dòng họ có quỹ khuyến học", "The clan has a study-promotion fund"),
             required=True,
         )
-        sheet.add(
-            "integer",
+        add_money(
+            sheet,
             "fund_balance",
-            Text("Số dư quỹ khuyến học (đồng)", "Fund balance (VND)"),
+            Text("Số dư quỹ khuyến học (đồng)", "Fund balance (đồng)"),
             relevant="${has_fund} = 'yes'",
-            constraint=". >= 0",
-            message=Text("Số tiền không âm", "An amount of zero or more"),
         )
     add_criteria(sheet, rubric)
     return sheet.to_xlsform("concat('DHHT-', ${eval_year}, '-', ${commune}, '-', ${clan_name})")
@@ -164,7 +163,8 @@ def define_cong_dong(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             ("to_dan_pho", Text("Tổ dân phố", "Residential group")),
         ),
     )
-    with sheet.group("community", Text("Cộng đồng", "Community")):
+    count = _counts(sheet, rubric)
+    with sheet.group("community", Text("Cộng đồng", "Community"), appearance=FIELD_LIST):
         sheet.select(
             "community_type",
             "community_type",
@@ -178,43 +178,33 @@ def define_cong_dong(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             required=True,
             pii="name",
         )
-        sheet.add(
-            "text",
-            "leader_phone",
-            Text("Số điện thoại", "Phone number"),
-            pii="phone",
-            constraint=PHONE_CONSTRAINT,
-            message=PHONE_MESSAGE,
-        )
-        _count(sheet, "n_households", Text("Số hộ", "Households"), minimum=1)
-        _count(
-            sheet,
+        add_phone(sheet, "leader_phone")
+        count("n_households", Text("Số hộ", "Households"), minimum=1)
+        count(
             "n_learning_families",
             Text(
-                "Số hộ đạt Gia đình học tập năm trước",
-                "Households recognised as Learning Family last year",
+                "Số hộ đạt danh hiệu Gia đình học tập năm ${eval_year}",
+                "Households recognised as Learning Family in ${eval_year}",
             ),
-            at_most="n_households",
-            what=Text("số hộ", "the number of households"),
+            bound=("n_households", Text("số hộ", "the number of households")),
         )
-        _count(
-            sheet,
+        count(
             "n_adults",
-            Text("Số người lớn (từ 15 tuổi)", "Adults (aged 15 or more)"),
+            Text("Số người từ 15 tuổi trở lên", "People aged 15 or over"),
             minimum=1,
         )
-        _count(
-            sheet,
+        count(
             "n_adults_learning",
             Text(
-                "Số người lớn đã học ở TTHTCĐ hoặc lớp tập huấn trong năm",
-                "Adults who attended CLC classes or training this year",
+                "Số người từ 15 tuổi trở lên đã học ở TTHTCĐ hoặc lớp tập huấn năm ${eval_year}",
+                "People aged 15 or over who attended CLC classes or training in ${eval_year}",
             ),
-            at_most="n_adults",
-            what=Text("số người lớn", "the number of adults"),
+            bound=("n_adults", Text("số người từ 15 tuổi", "the number of people aged 15+")),
         )
     add_criteria(sheet, rubric)
-    return sheet.to_xlsform("concat('CĐHT-', ${eval_year}, '-', ${commune}, '-', ${village})")
+    return sheet.to_xlsform(
+        f"concat('CĐHT-', ${{eval_year}}, '-', ${{commune}}, '-', {VILLAGE_NAME})"
+    )
 
 
 def define_don_vi(rubric: Rubric | None, ref: Reference) -> XLSFormData:
@@ -255,8 +245,9 @@ def define_don_vi(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             ("commune", Text("Cấp xã", "Commune level")),
         ),
     )
-    members = Text("số thành viên", "the number of members")
-    with sheet.group("unit", Text("Đơn vị", "Unit")):
+    members = ("n_members", Text("số thành viên", "the number of members"))
+    count = _counts(sheet, rubric)
+    with sheet.group("unit", Text("Đơn vị", "Unit"), appearance=FIELD_LIST):
         sheet.add("text", "unit_name", Text("Tên đơn vị", "Name of the unit"), required=True)
         sheet.select("unit_type", "unit_type", Text("Loại đơn vị", "Kind of unit"), required=True)
         sheet.select("unit_level", "unit_level", Text("Cấp", "Level"), required=True)
@@ -267,16 +258,8 @@ def define_don_vi(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             required=True,
             pii="name",
         )
-        sheet.add(
-            "text",
-            "contact_phone",
-            Text("Số điện thoại liên hệ", "Contact phone"),
-            pii="phone",
-            constraint=PHONE_CONSTRAINT,
-            message=PHONE_MESSAGE,
-        )
-        _count(
-            sheet,
+        add_phone(sheet, "contact_phone", Text("Số điện thoại liên hệ", "Contact phone"))
+        count(
             "n_members",
             Text("Số thành viên (cán bộ, người lao động)", "Members (staff and workers)"),
             minimum=1,
@@ -318,6 +301,6 @@ def define_don_vi(rubric: Rubric | None, ref: Reference) -> XLSFormData:
                 ),
             ),
         ):
-            _count(sheet, name, label, at_most="n_members", what=members)
+            count(name, label, bound=members)
     add_criteria(sheet, rubric)
     return sheet.to_xlsform("concat('ĐVHT-', ${eval_year}, '-', ${commune}, '-', ${unit_name})")

@@ -28,5 +28,5 @@ def test_demo_runs_the_pipeline_for_the_six_forms(tmp_path: Path) -> None:
         assert entry["submissions"] == expected[form], form
         assert entry["typed"]["current"] == expected[form], form
         assert entry["typed"]["tables"][0] == form and entry["typed"]["findings"] == 0
-    assert "gia_dinh__household__members" in by_form["gia_dinh"]["typed"]["tables"]
+    assert "gia_dinh__roster__members" in by_form["gia_dinh"]["typed"]["tables"]
     assert "gia_dinh (" in result.stdout and "current rows in gia_dinh" in result.stdout

@@ -97,7 +97,7 @@ def test_changed_forms_are_redeployed_and_the_unchanged_one_left_alone(
     for rubric in criteria.glob("*.yaml"):
         text = rubric.read_text(encoding="utf-8")
         rubric.write_text(
-            re.sub(r'^version: "[^"]+"', 'version: "2026.1"', text, count=1, flags=re.M),
+            re.sub(r'^version: "[^"]+"', 'version: "2099.1"', text, count=1, flags=re.M),
             encoding="utf-8",
         )
     second = run_htsd(args, cwd=tmp_path, env=env)

@@ -30,7 +30,7 @@ from warehouse.runlog import start_run
 from warehouse.schema import run_log
 
 SUBMISSIONS = 12
-PII = ("household/head_name", "household/head_phone", "household/members/m_name")
+PII = ("household/head_name", "household/head_phone", "roster/members/m_person/m_name")
 
 
 @pytest.fixture
@@ -59,7 +59,9 @@ def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _sheet(path: Path, name: str) -> tuple[list[str], list[dict[str, Any]]]:
     rows = list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
     headers = [str(h) for h in rows[0]]
-    return headers, [dict(zip(headers, r, strict=True)) for r in rows[1:]]
+    # openpyxl's read-only rows stop at the last cell written: pad the empty ones at the end
+    padded = [tuple(r) + (None,) * (len(headers) - len(r)) for r in rows[1:]]
+    return headers, [dict(zip(headers, r, strict=True)) for r in padded]
 
 
 def _column(headers: list[str], path: str) -> str:
@@ -108,12 +110,12 @@ def test_export_xlsx_in_vietnamese_without_pii(
 
     headers, members = _sheet(path, "members")
     assert headers[:2] == ["Mã bản ghi (_id)", "Thứ tự trong Thành viên gia đình (_i1)"]
-    sex = _column(headers, "household/members/m_sex")
+    sex = _column(headers, "roster/members/m_person/m_sex")
     assert {r[sex] for r in members} == {"Nam", "Nữ"}
-    learning = _column(headers, "household/members/m_learning")
+    learning = _column(headers, "roster/members/m_study/m_learning")
     assert any("; " in (r[learning] or "") for r in members)
     assert {r["Mã bản ghi (_id)"] for r in members} <= {r["Mã bản ghi (_id)"] for r in rows}
-    assert "household/members/m_name" not in " ".join(headers)
+    assert "roster/members/m_person/m_name" not in " ".join(headers)
 
     logged = _last_export(engine)
     assert logged["status"] == "ok" and logged["arguments"]["with_pii"] is False
@@ -138,8 +140,9 @@ def test_export_with_pii_in_english_is_logged(
     assert {r[head] for r in rows} == names
     assert {r[_column(headers, "household/hkh_member")] for r in rows} <= {"Yes", "No"}
     headers, members = _sheet(out, "members")
-    assert {r[_column(headers, "household/members/m_sex")] for r in members} == {"Male", "Female"}
-    assert all(r[_column(headers, "household/members/m_name")] for r in members)
+    sex = _column(headers, "roster/members/m_person/m_sex")
+    assert {r[sex] for r in members} == {"Male", "Female"}
+    assert all(r[_column(headers, "roster/members/m_person/m_name")] for r in members)
 
     logged = _last_export(engine)
     assert logged["status"] == "ok"
@@ -160,16 +163,16 @@ def test_export_csv_is_one_file_per_table(
     folder = tmp_path / f"gia_dinh-{date.today().isoformat()}"
     assert sorted(p.name for p in folder.iterdir()) == [
         "gia_dinh.csv",
-        "gia_dinh__household__members.csv",
+        "gia_dinh__roster__members.csv",
     ]
     assert "2 tệp CSV" in result.output
     raw = (folder / "gia_dinh.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the Vietnamese
-    with (folder / "gia_dinh__household__members.csv").open(encoding="utf-8-sig") as handle:
+    with (folder / "gia_dinh__roster__members.csv").open(encoding="utf-8-sig") as handle:
         members = list(csv.DictReader(handle))
-    sex = _column(list(members[0]), "household/members/m_sex")
+    sex = _column(list(members[0]), "roster/members/m_person/m_sex")
     assert {r[sex] for r in members} == {"Nam", "Nữ"}
-    assert not [h for h in members[0] if h.endswith("(household/members/m_name)")]
+    assert not [h for h in members[0] if h.endswith("(roster/members/m_person/m_name)")]
 
 
 def test_unknown_empty_and_unwritable_exports_give_one_coded_line(

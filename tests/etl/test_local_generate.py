@@ -8,12 +8,14 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+from forms.rubric_load import load_rubrics
 from localkobo.generate import AnswerGenerator
 from localkobo.province import built_content
 from localkobo.xpath import parse, string
 
 NOW = datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
-MEMBERS = "household/members"
+MEMBERS = "roster/members"
+PERSON, STUDY = f"{MEMBERS}/m_person", f"{MEMBERS}/m_study"
 
 
 def _answers(count: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -25,6 +27,7 @@ def _answers(count: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def test_gia_dinh_answers_follow_the_form() -> None:
     content, docs = _answers(300)
+    family = load_rubrics()["gia_dinh"]
     columns = {(c["list_name"], c["name"]): c for c in content["choices"]}
     eras = set()
     for doc in docs:
@@ -52,21 +55,27 @@ def test_gia_dinh_answers_follow_the_form() -> None:
         assert ("location/village_other" in doc) == (village == "other")
         assert village == "other" or columns[("village", village)][f"c{era}"] == commune["name"]
         members = doc[MEMBERS]
-        assert members and doc["household/n_members"] == str(len(members))
+        assert members and doc["roster/n_members"] == str(len(members))
+        heads = sum(m[f"{PERSON}/m_relation"] == "head" for m in members)
+        assert doc["roster/n_heads"] == str(heads)
         for member in members:
-            age = int(member[f"{MEMBERS}/m_age"])
+            age = int(member[f"{PERSON}/m_age"])
             assert 0 <= age <= 120
-            assert (f"{MEMBERS}/m_school" in member) == (6 <= age <= 14)
-            assert (f"{MEMBERS}/m_literacy" in member) == (19 <= age <= 60)
-            learning = member.get(f"{MEMBERS}/m_learning", "").split()
+            assert (f"{STUDY}/m_school" in member) == (6 <= age <= 14)
+            assert (f"{STUDY}/m_literacy" in member) == (19 <= age <= 60)
+            learning = member.get(f"{STUDY}/m_learning", "").split()
             assert bool(learning) == (19 <= age <= 60)
             assert "none" not in learning or learning == ["none"]
         phone = doc.get("household/head_phone")
         assert phone is None or (phone.startswith("0") and len(phone) in (10, 11))
         points = sum(float(doc[f"criteria/{g}/pts_{g}"]) for g in ("g1", "g2", "g3", "g4"))
-        assert float(doc["score_total"]) == points
-        assert doc["score_pass"] == ("yes" if points >= 70 else "no")
-        assert doc["meta/instanceName"].startswith(f"GĐHT-{doc['eval_year']}-{doc[communes[0]]}-")
+        assert float(doc["summary/score_total"]) == points
+        assert doc["summary/score_pass"] == ("yes" if family.score(doc).passed else "no")
+        place = doc.get("location/village_other", village)
+        day = "/".join(reversed(doc["eval_date"].split("-")))
+        code = f" ({doc['household/hh_code']})" if "household/hh_code" in doc else ""
+        name = f"GĐHT {doc['household/head_name']}{code}, {place}, {day}"
+        assert doc["meta/instanceName"] == name
     assert eras == {"2", "3"}  # the last 300 days straddle the 1 July 2025 reform
 
 

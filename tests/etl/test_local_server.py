@@ -71,7 +71,7 @@ def test_answers_are_strings_and_repeats_hold_full_paths(kobo: RunningKobo) -> N
         assert "" not in doc.values() and None not in [
             v for k, v in doc.items() if k != "_submitted_by"
         ]
-    assert any("household/members" in doc for doc in results)
+    assert any("roster/members" in doc for doc in results)
 
 
 def test_query_operators_whitelist_and_errors(kobo: RunningKobo) -> None:

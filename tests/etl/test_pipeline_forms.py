@@ -73,12 +73,12 @@ def test_six_forms_sync_and_load_with_pii_tagged(
         ).scalar_one()
     family = uids["gia_dinh"]
     assert tables[(family, "")] == "gia_dinh"  # named after the form, for data managers
-    assert tables[(family, "household/members")] == "gia_dinh__household__members"
+    assert tables[(family, "roster/members")] == "gia_dinh__roster__members"
     assert (uids["clc_assessment"], "activities/classes") in tables
     assert {(path, tag) for uid, path, tag in pii if uid == family} == {
         ("household/head_name", "name"),
         ("household/head_phone", "phone"),
-        ("household/members/m_name", "name"),
+        ("roster/members/m_person/m_name", "name"),
     }
     assert {uid for uid, _path, _tag in pii} >= {
         uids[f] for f in ("gia_dinh", "dong_ho", "cong_dong", "don_vi")

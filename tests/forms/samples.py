@@ -32,7 +32,8 @@ from forms.schema import Field, FormSchema
 EDGE_INTEGERS = (0, 1, 2, 5, 6, 7, 13, 14, 15, 18, 19, 20, 45, 60, 61, 75, 100, 300, 301)
 DATES = ("2019-11-20", "2020-02-01", "2023-04-15", "2025-06-30", "2025-07-01", "2025-09-30")
 ANSWERED = ("select_one", "select_multiple", "integer", "decimal", "date")
-_BOUND = re.compile(r"\. <= \$\{(\w+)\}")
+# `. <= ${total}`, or `not(. > ${total})`: at most a total, when that is known
+_BOUND = re.compile(r"(?:\. <= |not\(\. > )\$\{(\w+)\}")
 _MAX = re.compile(r"\. <= (\d+)\b")
 _MIN = re.compile(r"\. >= (\d+)\b")
 

@@ -175,7 +175,7 @@ def test_a_title_cut_short_by_yaml_is_rejected(tmp_path: Path, rubric_id: str) -
     (problem,) = _check_lines(folder)
     assert problem.startswith("[FRM014]")
     assert f"{rubric_id}.yaml:{line}:" in problem, "names the file and the line"
-    assert "exactly two texts {vi: ..., en: ...}" in problem
+    assert "exactly two texts, vi and en" in problem
     assert "put a text containing commas" in problem and "double quotes" in problem
 
 

@@ -31,7 +31,20 @@ def test_doc_lists_every_form_in_both_languages(tmp_path: Path) -> None:
     assert "more, see forms/reference/bac_kan_admin_units_until_2020-01-31.csv" in text
     rubrics = load_rubrics()
     assert f"`gia_dinh` {rubrics['gia_dinh'].version} {PROVISIONAL_MARK}" in text
-    assert f"`don_vi` {rubrics['don_vi'].version} {PROVISIONAL_MARK}" not in text
+    # Every rubric with its period of validity (and scope), as the form chooses it.
+    unit = _section(text, "don_vi")
+    assert (
+        "- Hiệu lực / valid: từ 21/9/2020 / from 21 Sep 2020 (đã xác minh / verified: TT 22" in unit
+    )
+    assert "- Phạm vi / scope: `unit_level` ∈ {district, province}" in unit
+    assert f"`don_vi_xa` {rubrics['don_vi'].variants[0].version} {PROVISIONAL_MARK}" in unit
+    assert "- Phạm vi / scope: `unit_level` ∈ {commune}" in unit
+    for form_id in ("gia_dinh", "dong_ho", "cong_dong", "clc_assessment"):
+        assert "- Hiệu lực / valid: từ 14/7/2014 / from 14 Jul 2014" in _section(text, form_id)
+    # Editorial notes go to the doc, not to the labels.
+    family = _section(text, "gia_dinh")
+    assert "editorial note: 2c: nội dung chưa tìm thấy trong văn bản gốc" in family
+    assert "(nội dung chưa tìm thấy" not in _row(family, "criteria/g2/c2c")[2]
     second = tmp_path / "again.md"
     CliRunner().invoke(forms_group, ["doc", "--out", str(second)])
     assert second.read_text(encoding="utf-8") == text
@@ -65,13 +78,14 @@ def test_doc_shows_when_a_group_is_shown(tmp_path: Path) -> None:
     assert f"nhóm / group `location` hiện khi / shown if: {condition}" in commune[5]
     assert "hiện khi / shown if: `${era} = 3 and (${level} = 'commune')`" in commune[5]
     assert _row(report, "participants")[5] == "", "an unconditional group has no condition"
-    assert _row(report, "participants/n_participants")[4] == "có / yes"
-    assert _row(report, "participants/n_cadres_trained")[4] == "có, khi được hiện / yes, when shown"
+    assert _row(report, "activity/task_code")[4] == "có / yes"
+    assert _row(report, "participants/n_participants")[4] == "", "a count may be unknown"
     family = _section(text, "gia_dinh")
-    assert _row(family, "household/members")[1] == "repeat"
+    assert _row(family, "roster/members")[1] == "repeat"
     assert _row(family, "location/district")[4] == "có / yes"
     assert "nhóm / group" not in _row(family, "location/district")[5]
-    assert _row(family, "household/members/m_school")[4] == "có, khi được hiện / yes, when shown"
+    school = _row(family, "roster/members/m_study/m_school")
+    assert school[4] == "có, khi được hiện / yes, when shown"
 
 
 @pytest.mark.parametrize("name", ["build", "check", "doc"])

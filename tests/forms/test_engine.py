@@ -171,13 +171,20 @@ def test_device_score_equals_python_score(
 ) -> None:
     rubric = built[form_id].rubric
     assert rubric is not None
-    classes_seen, passes_seen = set(), set()
+    classes_seen, passes_seen, rubrics_seen, excluded = set(), set(), set(), 0
     for sample in evaluated[form_id]:
         assert sample.passes <= 2, "calculations in dependency order: one pass computes all"
         _assert_same_score(rubric, sample.answers, sample.values)
         device = Answers(sample.values)
         classes_seen.add(device.get("score_class"))
         passes_seen.add(device.get("score_pass"))
+        rubrics_seen.add(device.get("rubric_id") or None)
+        excluded += _number(device.get("score_max")) < rubric.total.points
+    assert excluded, "some samples have not-applicable items taken out of the maximum"
+    expected = {rubric.id, *(v.id for v in rubric.variants)}
+    if form_id == "don_vi":
+        expected.add(None)  # a district unit evaluated before TT 22/2020 took effect
+    assert expected <= rubrics_seen and rubrics_seen - expected <= {None}
     assert classes_seen - {None, rubric.cannot_assess_class.id} == {
         c.id for c in rubric.classes
     } | {rubric.fail_class.id}
@@ -283,13 +290,13 @@ def test_samples_are_what_the_device_submits(evaluated: dict[str, list[Evaluated
             assert _leaves(sample.entered) - _leaves(sample.answers) == dropped
             assert not _leaves(sample.answers) - _leaves(sample.entered)
     family = evaluated["gia_dinh"]
-    members = [m for s in family for m in s.answers.get("household/members", [])]
+    members = [m for s in family for m in s.answers.get("roster/members", [])]
     asked = {"m_school": (6, 14), "m_literacy": (19, 60), "m_learning": (19, 60)}
     for name, (low, high) in asked.items():
         ages = [
-            number(m.get("household/members/m_age"))
+            number(m.get("roster/members/m_person/m_age"))
             for m in members
-            if f"household/members/{name}" in m
+            if f"roster/members/m_study/{name}" in m
         ]
         assert ages and all(low <= age <= high for age in ages), name
         assert any(p.endswith(f"/{name}") for s in family for p in s.dropped), "some dropped"

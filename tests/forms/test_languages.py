@@ -59,5 +59,6 @@ def test_schema_labels_in_both_languages(built: dict[str, BuildResult]) -> None:
     head = schema.field("household/head_name")
     assert schema.label(head) == "Họ và tên chủ hộ"
     assert schema.label(head, "en") == "Name of the household head"
-    assert schema.choice_label("household/members/m_sex", "female", "en") == "Female"
-    assert schema.choice_label("household/members/m_sex", "female") == "Nữ"
+    sex = "roster/members/m_person/m_sex"
+    assert schema.choice_label(sex, "female", "en") == "Female"
+    assert schema.choice_label(sex, "female") == "Nữ"

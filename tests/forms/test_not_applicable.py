@@ -23,8 +23,9 @@ def _answers(result: BuildResult, values: dict[str, str], **repeats: list[dict[s
     out: dict[str, Any] = {schema.by_name(name).path: value for name, value in values.items()}
     for repeat, rows in repeats.items():
         assert rows, f"give {repeat} at least one row"
-        path = schema.by_name(next(iter(rows[0]))).path.rsplit("/", 1)[0]
-        out[path] = [{f"{path}/{k}": v for k, v in row.items()} for row in rows]
+        path = schema.by_name(next(iter(rows[0]))).repeat  # the fields may be in sub-groups
+        assert path is not None, f"{repeat}: not fields of a repeat"
+        out[path] = [{schema.by_name(k).path: v for k, v in row.items()} for row in rows]
     return out
 
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from forms.messages import FormsError
-from forms.reference import ERAS, REFERENCE_DIR, Reference, english_name, era_on
+from forms.reference import (
+    ERAS,
+    REFERENCE_DIR,
+    Reference,
+    UnitName,
+    english_name,
+    era_on,
+    unit_code,
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +70,7 @@ def test_plan_tasks(reference: Reference) -> None:
 
 def test_english_names() -> None:
     assert english_name("Huyện Ba Bể") == "Ba Bể district"
-    assert english_name("Thành Phố Bắc Kạn") == "Bắc Kạn city"
+    assert english_name("Thành phố Bắc Kạn") == "Bắc Kạn city"
     assert english_name("Thị trấn Vân Tùng") == "Vân Tùng township"
     assert english_name("Phường Đức Xuân") == "Đức Xuân ward"
 
@@ -75,3 +83,54 @@ def test_unreadable_reference_file(tmp_path: Path) -> None:
         Reference.load(tmp_path)
     assert caught.value.code == "FRM023"
     assert "villages.csv" in caught.value.where
+
+
+def test_van_tung_became_a_town_within_era_2(reference: Reference) -> None:
+    """NQ 722/NQ-UBTVQH15: xã Vân Tùng is thị trấn Vân Tùng from 10 April 2023, same code."""
+    unit = reference.unit("01954", 2)
+    assert [(n.name, n.valid_from, n.valid_to) for n in unit.names] == [
+        ("Xã Vân Tùng", date(2020, 2, 1), date(2023, 4, 9)),
+        ("Thị trấn Vân Tùng", date(2023, 4, 10), date(2025, 6, 30)),
+    ]
+    assert unit.name == "Thị trấn Vân Tùng"
+    assert (unit.name_on(date(2023, 4, 9)), unit.name_on(date(2023, 4, 10))) == (
+        "Xã Vân Tùng",
+        "Thị trấn Vân Tùng",
+    )
+    assert [value for value, _ in unit.choices()] == ["01954_20230409", "01954"]
+    assert unit_code("01954_20230409") == "01954" == reference.unit("01954_20230409", 2).code
+    assert reference.unit("01951", 2).choices() == (("01951", UnitName("Xã Đức Vân")),)
+    assert reference.unit("01954", 1).name == "Xã Vân Tùng"
+    assert reference.successor("01954").name == "Xã Ngân Sơn"
+
+
+def _copy(tmp_path: Path) -> Path:
+    for path in REFERENCE_DIR.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column", "value"),
+    [
+        ("058,Thành phố Bắc Kạn,01834", "058,Thành Phố Bắc Kạn,01834", "district_name", ""),
+        ("01837,Phường Sông Cầu", "01837,phường Sông Cầu", "commune_name", "phường Sông Cầu"),
+        (",2023-04-10,,", ",2023-04-12,,", "valid_from", "2023-04-12"),  # a gap of two days
+        (",,2023-04-09,", ",,2023-04-31,", "valid_to", "2023-04-31"),  # not a date
+        (",,2023-04-09,", ",,2025-07-01,", "valid_to", "2025-07-01"),  # past the era
+    ],
+)
+def test_unit_names_and_their_periods_are_checked(
+    tmp_path: Path, old: str, new: str, column: str, value: str
+) -> None:
+    folder = _copy(tmp_path)
+    path = folder / "bac_kan_admin_units_2025-03-01.csv"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    problems = Reference.load(folder).problems()
+    assert problems and {p.code for p in problems} == {"FRM022"}
+    assert column in {p.params["column"] for p in problems}
+    if value:
+        assert value in {p.params["value"] for p in problems}
+    assert "bac_kan_admin_units_2025-03-01.csv" in problems[0].where

@@ -167,8 +167,10 @@ def test_schema_lookup_on_a_built_form(built_dir: Path) -> None:
     assert [r.path for r in schema.repeats] == ["activities/classes"]
     assert schema.field("activities/classes/cl_female").type == "integer"
     assert "activities/classes/cl_female" in schema
-    assert schema.by_name("score_total").path == "score_total"
-    assert (schema.rubric_id, schema.rubric_version) == ("clc", "2025.1")
+    assert schema.by_name("score_total").path == "summary/score_total"
+    assert (schema.rubric_id, schema.rubric_version) == ("clc", "2026.1")
+    unit = FormSchema.from_xlsform(built_dir / "don_vi.xlsx")
+    assert unit.rubric_ids == ("don_vi", "don_vi_xa")
     assert len(schema.choices_for(schema.field("location/commune_e1"))) == 122
     assert schema.choices["commune_e1"][0].extra == {"district": "058"}
     with pytest.raises(KeyError):

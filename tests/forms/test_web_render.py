@@ -454,10 +454,6 @@ def _problems(
     problems: Counter[str] = Counter()
     for text, where in texts:
         checked = text
-        if text == schema.title and " / " in text:
-            # XLSForm's form_title has no column per language: forms/definitions/sheet.py
-            # writes "<vi> / <en>" on purpose. Its Vietnamese half is checked.
-            checked = text.rsplit(" / ", 1)[0]
         engine_own = checked in ENGINE_TEXT or checked == engine_version
         engine_own = engine_own or any(p.fullmatch(checked) for p in ENGINE_PATTERNS)
         if _shows_raw_number(text):

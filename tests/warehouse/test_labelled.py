@@ -143,14 +143,14 @@ def test_gia_dinh_views_in_vietnamese_and_english(engine: Engine) -> None:
     assert {
         "gia_dinh__labelled",
         "gia_dinh__labelled_en",
-        "gia_dinh__household__members__labelled",
-        "gia_dinh__household__members__labelled_en",
+        "gia_dinh__roster__members__labelled",
+        "gia_dinh__roster__members__labelled_en",
     } <= _views(engine)
-    vi_cols, vi = _rows(engine, 'SELECT * FROM "gia_dinh__household__members__labelled"')
-    _, en = _rows(engine, 'SELECT * FROM "gia_dinh__household__members__labelled_en"')
-    assert vi_cols[:3] == ["_id", "_i1", "household/members/m_name"]
-    assert {r["household/members/m_sex"] for r in vi} == {"Nam", "Nữ"}
-    assert {r["household/members/m_sex"] for r in en} == {"Male", "Female"}
+    vi_cols, vi = _rows(engine, 'SELECT * FROM "gia_dinh__roster__members__labelled"')
+    _, en = _rows(engine, 'SELECT * FROM "gia_dinh__roster__members__labelled_en"')
+    assert vi_cols[:3] == ["_id", "_i1", "roster/members/m_person/m_name"]
+    assert {r["roster/members/m_person/m_sex"] for r in vi} == {"Nam", "Nữ"}
+    assert {r["roster/members/m_person/m_sex"] for r in en} == {"Male", "Female"}
     _, main = _rows(engine, 'SELECT "household/hkh_member" AS m FROM gia_dinh__labelled')
     assert {r["m"] for r in main} <= {"Có", "Không"} and len(main) == 12
 
