@@ -136,6 +136,7 @@ KEYS: dict[str, set[str]] = {
         *_MARK_KEYS,
     },
     "class": {"id", "label", "min_points", *_MARK_KEYS},
+    "fully_at": {"by", "values", "otherwise"},
     "fail class": {"id", "label"},
     "not_applicable": {"rule", "min_applicable_share", *_MARK_KEYS},
     "validity": set(_MARK_KEYS),
@@ -387,6 +388,33 @@ class _Reader:
         found = [self.condition(entry, item) for entry in raw]
         return tuple(c for c in found if c is not None)
 
+    def threshold_by(
+        self, data: Mapping[str, Any], item: str
+    ) -> tuple[Any, tuple[str, tuple[tuple[str, float], ...]] | None]:
+        """`fully_at: {by: field, values: {answer: number, ...}, otherwise: number}`."""
+        self.keys(data, "fully_at", f"{item} fully_at")
+        field, values, otherwise = data.get("by"), data.get("values"), data.get("otherwise")
+        if (
+            not isinstance(field, str)
+            or not _FIELD.match(field)
+            or not isinstance(values, Mapping)
+            or not values
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in values.values()
+            )
+            or not isinstance(otherwise, int | float)
+        ):
+            self.problem(
+                FormsCode.BAD_DERIVATION,
+                item,
+                line=_line(data),
+                detail="'fully_at' by a field needs {by: <field>, values: {<answer>: <number>,"
+                " ...}, otherwise: <number>}",
+            )
+            return None, None
+        pairs = tuple((str(k), float(v)) for k, v in values.items())
+        return float(otherwise), (field, pairs)
+
     def value_source(self, data: Any, item: str) -> ValueSource | None:
         if not isinstance(data, Mapping):
             self.problem(FormsCode.BAD_DERIVATION, item, detail="'value' must be a mapping")
@@ -456,8 +484,15 @@ class _Reader:
         if rule == "threshold":
             value = self.value_source(data.get("value"), item)
             fully, partly = data.get("fully_at"), data.get("partly_at")
+            fully_by = None
+            if isinstance(fully, Mapping):
+                fully, fully_by = self.threshold_by(fully, item)
             if not isinstance(fully, int | float) or (
-                partly is not None and (not isinstance(partly, int | float) or partly > fully)
+                partly is not None
+                and (
+                    not isinstance(partly, int | float)
+                    or partly > min([fully, *(at for _, at in (fully_by or ("", ()))[1])])
+                )
             ):
                 self.problem(
                     FormsCode.BAD_DERIVATION,
@@ -472,6 +507,7 @@ class _Reader:
                 value=value,
                 fully_at=float(fully),
                 partly_at=None if partly is None else float(partly),
+                fully_by=fully_by,
             ), mark
         conditions = self.conditions(data, "all", item)
         if not conditions:

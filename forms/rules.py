@@ -16,7 +16,9 @@ Rules (YAML under an item's `derive:`):
   `not_met` otherwise, and `not_applicable` when nobody is eligible.
 - `threshold`: a number (`value:` a `field`, the `count` of a repeat's rows, the `sum` of a
   field over the rows of a repeat (`{sum: f, in: repeat}`), or a `ratio: [a, b]` of two such
-  values) is `fully` met from `fully_at`, `partly` from `partly_at` (optional), else
+  values) is `fully` met from `fully_at` — a number, or one per answer of another field
+  (`{by: commune_region, values: {I: 20000000, II: 25000000}, otherwise: 20000000}`) —,
+  `partly` from `partly_at` (optional), else
   `not_met`; a ratio whose denominator is 0 (nobody to count: a clan with no school-age
   children) is `not_applicable`, one whose denominator is unknown (blank) is `not_met`.
 - `conditions`: `fully` when every condition in `all` holds, else `not_met`.
@@ -195,8 +197,9 @@ class Derivation:
     meets: tuple[Condition, ...] = ()
     partly_share: float | None = None
     value: ValueSource | None = None
-    fully_at: float | None = None
+    fully_at: float | None = None  # with `fully_by`: the threshold when no value matches
     partly_at: float | None = None
+    fully_by: tuple[str, tuple[tuple[str, float], ...]] | None = None  # (field, value → at)
     conditions: tuple[Condition, ...] = ()
 
     @property
@@ -218,6 +221,8 @@ class Derivation:
             names.add(self.repeat)
         if self.value is not None:
             names |= self.value.fields()
+        if self.fully_by is not None:
+            names.add(self.fully_by[0])
         return names
 
     # -- Python -------------------------------------------------------------------------
@@ -248,12 +253,29 @@ class Derivation:
             if self.value.kind == "ratio" and self.value.parts[1].value(answers) == 0:
                 return "not_applicable"
             value = self.measure(answers)
-            if value >= self.fully_at:
+            if value >= self.fully_threshold(answers):
                 return "fully"
             if self.partly_at is not None and value >= self.partly_at:
                 return "partly"
             return "not_met"
         return "fully" if _all_hold(self.conditions, answers) else "not_met"
+
+    def fully_threshold(self, answers: Answers) -> float:
+        """`fully_at`, or with `fully_by` the threshold for this submission's answer."""
+        assert self.fully_at is not None
+        if self.fully_by is not None:
+            field, values = self.fully_by
+            return dict(values).get(answers.get(field) or "", self.fully_at)
+        return self.fully_at
+
+    def fully_xpath(self) -> str:
+        assert self.fully_at is not None
+        expression = xpath_number(self.fully_at)
+        if self.fully_by is not None:
+            field, values = self.fully_by
+            for value, at in reversed(values):
+                expression = f"if(${{{field}}} = {_quote(value)}, {xpath_number(at)}, {expression})"
+        return expression
 
     # -- XPath --------------------------------------------------------------------------
     def calculations(self, target: str) -> list[Calculation]:
@@ -294,7 +316,7 @@ class Derivation:
             if self.partly_at is not None:
                 partly = f"if({v} >= {xpath_number(self.partly_at)}, 'partly', "
             answer = (
-                f"if({v} >= {xpath_number(self.fully_at)}, 'fully', "
+                f"if({v} >= {self.fully_xpath()}, 'fully', "
                 f"{partly}'not_met'{')' if partly else ''})"
             )
             if self.value.kind == "ratio":

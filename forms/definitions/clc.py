@@ -355,6 +355,22 @@ def _finance_ict_links(sheet: FormSheet, numbers: _Numbers) -> None:
         sheet.add("geopoint", "gps", Text("Vị trí GPS của Trung tâm", "GPS position of the centre"))
 
 
+def region_expression(ref: Reference) -> str:
+    """The commune's area class of QĐ 861/QĐ-TTg (I, II or III), which sets the minimum
+    state funding of TT 96/2008 (item 4a): known for the units of 2021–2025 (era 2 dates
+    from 2020-02-01), empty before, after the 2025 reform and where the class is unclear."""
+    expression = "''"
+    for region in ("III", "II", "I"):
+        codes = sorted(u.code for u in ref.communes(2) if u.remote_class == region)
+        if codes:
+            listed = " " + " ".join(codes) + " "
+            expression = (
+                f"if(${{era}} = 2 and contains('{listed}', concat(' ', ${{commune}}, ' ')), "
+                f"'{region}', {expression})"
+            )
+    return expression
+
+
 def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
     assert rubric is not None
     sheet = FormSheet(
@@ -380,6 +396,7 @@ def define(rubric: Rubric | None, ref: Reference) -> XLSFormData:
             "Thôn, bản nơi đặt Trung tâm (nếu có)", "Village where the centre is (if any)"
         ),
     )
+    sheet.calculate("commune_region", region_expression(ref))
     numbers = _Numbers(sheet, scored_fields(rubric))
     _centre(sheet, numbers)
     _activities(sheet, numbers)

@@ -189,3 +189,36 @@ def test_the_unit_rubric_is_chosen_by_date_and_level(
         assert chosen is not None
         assert device.get("rubric_version") == chosen.version
         assert device.get("score_total") == str(int(chosen.score(answers).total))
+
+
+@pytest.mark.parametrize(
+    ("district", "commune", "state_budget", "region", "answer"),
+    [
+        ("058", "01834", "22000000", "I", "fully"),  # region I: 20 million is enough
+        ("065", "02092", "22000000", "II", "partly"),  # region II needs 25 million
+        ("065", "02092", "25000000", "II", "fully"),
+        ("060", "01858", "24999999", "III", "partly"),
+        ("060", "01858", "0", "III", "not_met"),
+    ],
+)
+def test_clc_state_funding_threshold_follows_the_commune_region(
+    built: dict[str, BuildResult],
+    built_dir: Path,
+    xform_engine: Engine,
+    district: str,
+    commune: str,
+    state_budget: str,
+    region: str,
+    answer: str,
+) -> None:
+    """TT 96/2008: at least 20 million đồng a year in region I, 25 million in regions II
+    and III (the commune's class of QĐ 861, 2021–2025); partly met with any funding."""
+    result = built["clc_assessment"]
+    rubric = result.rubric
+    assert rubric is not None
+    values = {"eval_date": "2023-06-01", "eval_year": "2023", "district": district}
+    answers = _answers(result, values | {"commune_e2": commune, "fin_state": state_budget})
+    (device,) = _device(xform_engine, built_dir, "clc_assessment", [answers])
+    assert device.get("commune_region") == region
+    assert device.get("c4a") == answer
+    assert rubric.score(dict(device.values)).item("4a").answer == answer
