@@ -137,7 +137,7 @@ class FormsCode(ErrorCode):
         "FRM012",
         Message(
             "khóa không hợp lệ '{key}' trong {part}",
-            "unknown key '{key}' in a {part}",
+            "unknown key '{key}' in this {part}",
             "sửa chính tả hoặc bỏ khóa; các khóa được dùng: {allowed}",
             "correct its spelling or remove it; the keys allowed are: {allowed}",
         ),

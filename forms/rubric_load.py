@@ -144,6 +144,22 @@ KEYS: dict[str, set[str]] = {
 }
 
 
+PART_NAMES: dict[str, Text] = {
+    "rubric": Text("tệp tiêu chí", "rubric file"),
+    "threshold": Text("ngưỡng điểm", "threshold"),
+    "scale level": Text("mức của thang điểm", "scale level"),
+    "group": Text("nhóm tiêu chí", "group"),
+    "item": Text("chỉ tiêu", "item"),
+    "derive": Text("quy tắc tự tính", "derivation rule"),
+    "class": Text("xếp loại", "class"),
+    "fail class": Text("xếp loại chưa đạt", "fail class"),
+    "fully_at": Text("ngưỡng theo câu trả lời", "threshold by answer"),
+    "not_applicable": Text("cách tính chỉ tiêu không áp dụng", "not-applicable rule"),
+    "validity": Text("hiệu lực", "validity"),
+    "levels": Text("phạm vi cấp", "levels"),
+}
+
+
 def _line(data: Any, key: str | None = None) -> int:
     if isinstance(data, LineMap):
         return data.key_lines.get(key, data.line) if key is not None else data.line
@@ -182,7 +198,7 @@ class _Reader:
                     item,
                     line=_line(data, key),
                     key=str(key),
-                    part=part,
+                    part=PART_NAMES[part],
                     allowed=", ".join(sorted(allowed)),
                 )
         for key, line in getattr(data, "duplicates", ()):
