@@ -25,7 +25,7 @@ from forms.text import Text, format_number
 from forms.xlsform import XLSFormData
 
 FORM_ID = "clc_assessment"
-VERSION = "2025.1"
+VERSION = "2026.1"
 
 TOPICS = (
     ("literacy", Text("Xóa mù chữ, sau xóa mù chữ", "Literacy and post-literacy")),

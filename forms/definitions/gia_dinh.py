@@ -30,7 +30,7 @@ from forms.text import Text, format_number
 from forms.xlsform import XLSFormData
 
 FORM_ID = "gia_dinh"
-VERSION = "2025.1"
+VERSION = "2026.1"
 ROSTER = "members"
 
 RELATION = (

@@ -25,7 +25,7 @@ from forms.text import Text
 from forms.xlsform import XLSFormData
 
 FORM_ID = "hoat_dong"
-VERSION = "2025.1"
+VERSION = "2026.1"
 TASK_LIST_ID = "ke_hoach_1150"
 TASK_LIST_VERSION = "2014-07-14"
 MAX_PEOPLE = 100_000

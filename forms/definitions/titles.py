@@ -31,7 +31,7 @@ from forms.rubric import Rubric
 from forms.text import Text
 from forms.xlsform import XLSFormData
 
-VERSION = "2025.1"
+VERSION = "2026.1"
 MAX_COUNT = 100_000
 
 

@@ -159,7 +159,7 @@ def test_xlsform_and_kpi_content_give_the_same_schema(built_dir: Path, form_id: 
     assert all("$kuid" in row for row in content["survey"])
     from_kpi = FormSchema.from_kpi_content(content)
     assert from_kpi == from_file
-    assert from_file.form_id == form_id and from_file.version == "2025.1"
+    assert from_file.form_id == form_id and from_file.version == "2026.1"
 
 
 def test_schema_lookup_on_a_built_form(built_dir: Path) -> None:
