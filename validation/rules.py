@@ -1,0 +1,251 @@
+"""Domain rules: small functions that read one submission and yield findings.
+
+Each rule takes the submission as KoboToolbox returns it (a payload: `_id`, group paths,
+repeats as lists) and what it needs of the programme — the form's rubric, the settings — and
+yields `Finding`s naming the submission, the field and the value, with a message in
+Vietnamese and English. The rules here need nothing but the submission itself:
+
+- `score.device_differs`: the provisional score the device stored (`score_total`,
+  `score_class`) is not the one `Rubric.score` computes with the rubric valid on the
+  evaluation date — a form filled with an older rubric, or answers edited on the server
+  without the form recomputing them;
+- `roster.contradicts_item`: an item the device derived from the household roster (1a
+  schooling, 2a literacy, 2b learning) is stored with an answer the roster contradicts, e.g.
+  1a "met" while a child aged 6–14 is not in school;
+- `roster.head_count`: a household roster with no member, or without exactly one head;
+- `time.end_before_start`, `time.too_short`: the interview's `end` before its `start`, or
+  shorter than a plausible minimum (`Settings.min_interview_minutes`);
+- `time.eval_after_submission`: the evaluation date after the day the server received it.
+
+Rules comparing submissions with each other (duplicates, outliers) and with the reference
+data (communes, villages, campaign dates) work on many submissions at once and live beside
+these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from forms.findings import Finding, Severity
+from forms.rubric import Rubric
+from forms.rules import Answers, number
+from forms.text import Text
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the rules treat as plausible (a data manager may change these)."""
+
+    min_interview_minutes: float = 5.0
+
+
+Rule = Callable[[Mapping[str, Any], Rubric | None, Settings], Iterator[Finding]]
+
+
+def _finding(
+    rule: str,
+    payload: Mapping[str, Any],
+    field: str,
+    value: object,
+    message: Text,
+    severity: Severity = Severity.ERROR,
+) -> Finding:
+    return Finding(
+        rule, field, "" if value is None else str(value), message, severity, _kobo_id(payload)
+    )
+
+
+def _kobo_id(payload: Mapping[str, Any]) -> int | None:
+    try:
+        return int(payload["_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _path(payload: Mapping[str, Any], name: str) -> str:
+    """The full path under which a field's answer sits in the payload (the name if absent)."""
+    for key in payload:
+        if key == name or key.endswith("/" + name):
+            return key
+    return name
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _points(value: float) -> str:
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def device_score_differs(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+) -> Iterator[Finding]:
+    del settings
+    if rubric is None:
+        return
+    data = Answers(payload)
+    stored_total, stored_class = data.get("score_total"), data.get("score_class")
+    if stored_total is None and stored_class is None:
+        return
+    chosen = rubric.for_evaluation(payload)
+    if chosen is None:
+        return
+    result = chosen.score(payload)
+    device = number(stored_total)
+    if device != device or abs(device - result.total) > 1e-6 or stored_class != result.class_id:
+        yield _finding(
+            "score.device_differs",
+            payload,
+            _path(payload, "score_total"),
+            f"{stored_total} {stored_class}",
+            Text(
+                f"điểm trên máy {stored_total} ({stored_class}) khác điểm hệ thống tính theo "
+                f"{chosen.id} {chosen.version}: {_points(result.total)} ({result.class_id})",
+                f"the device's score {stored_total} ({stored_class}) differs from the system's "
+                f"under {chosen.id} {chosen.version}: {_points(result.total)} "
+                f"({result.class_id})",
+            ),
+            Severity.WARNING,
+        )
+
+
+def roster_contradicts_item(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+) -> Iterator[Finding]:
+    del settings
+    if rubric is None:
+        return
+    chosen = rubric.for_evaluation(payload) or rubric
+    data = Answers(payload)
+    for item in chosen.items:
+        rule = item.derive
+        if rule is None or rule.rule != "all_members":
+            continue
+        stored = data.get(item.field)
+        derived = rule.answer(data)
+        if stored is not None and stored != derived:
+            eligible, meeting = rule.counts(data)
+            yield _finding(
+                "roster.contradicts_item",
+                payload,
+                _path(payload, item.field),
+                stored,
+                Text(
+                    f"chỉ tiêu {item.id} ghi '{stored}' nhưng danh sách thành viên cho "
+                    f"'{derived}' ({meeting}/{eligible} người thuộc diện đạt)",
+                    f"item {item.id} is stored as '{stored}' but the roster gives '{derived}' "
+                    f"({meeting}/{eligible} eligible members meet it)",
+                ),
+            )
+
+
+def roster_head_count(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+) -> Iterator[Finding]:
+    del settings
+    if rubric is None or rubric.form != "gia_dinh":
+        return
+    members = Answers(payload).rows("members")
+    heads = sum(member.get("m_relation") == "head" for member in members)
+    if members and heads == 1:
+        return
+    yield _finding(
+        "roster.head_count",
+        payload,
+        next((k for k in payload if k.endswith("members")), "members"),
+        f"{len(members)}/{heads}",
+        Text(
+            f"danh sách hộ có {len(members)} thành viên, {heads} chủ hộ: cần ít nhất một thành "
+            "viên và đúng một chủ hộ",
+            f"the household roster has {len(members)} members and {heads} heads: it needs at "
+            "least one member and exactly one head",
+        ),
+    )
+
+
+def interview_times(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+) -> Iterator[Finding]:
+    del rubric
+    data = Answers(payload)
+    start, end = _moment(data.get("start")), _moment(data.get("end"))
+    if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
+        return
+    minutes = (end - start).total_seconds() / 60
+    if minutes < 0:
+        yield _finding(
+            "time.end_before_start",
+            payload,
+            _path(payload, "end"),
+            data.get("end"),
+            Text(
+                f"giờ kết thúc phỏng vấn {data.get('end')} trước giờ bắt đầu {data.get('start')}",
+                f"the interview ends ({data.get('end')}) before it starts ({data.get('start')})",
+            ),
+        )
+    elif minutes < settings.min_interview_minutes:
+        shown = f"{minutes:.1f}".rstrip("0").rstrip(".")
+        minimum = _points(settings.min_interview_minutes)
+        yield _finding(
+            "time.too_short",
+            payload,
+            _path(payload, "end"),
+            shown,
+            Text(
+                f"phỏng vấn chỉ {shown.replace('.', ',')} phút, dưới mức tối thiểu {minimum} phút",
+                f"the interview took {shown} minutes, under the plausible minimum of "
+                f"{minimum} minutes",
+            ),
+            Severity.WARNING,
+        )
+
+
+def evaluation_after_submission(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+) -> Iterator[Finding]:
+    del rubric, settings
+    raw = Answers(payload).get("eval_date")
+    received = _moment(str(payload.get("_submission_time") or ""))
+    try:
+        evaluated = date.fromisoformat(raw[:10]) if raw else None
+    except ValueError:
+        evaluated = None
+    if evaluated is None or received is None or evaluated <= received.date():
+        return
+    yield _finding(
+        "time.eval_after_submission",
+        payload,
+        _path(payload, "eval_date"),
+        raw,
+        Text(
+            f"ngày đánh giá {raw} sau ngày máy chủ nhận phiếu {received.date().isoformat()}",
+            f"the evaluation date {raw} is after the day the server received the submission "
+            f"({received.date().isoformat()})",
+        ),
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    device_score_differs,
+    roster_contradicts_item,
+    roster_head_count,
+    interview_times,
+    evaluation_after_submission,
+)
+
+
+def check_submission(
+    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings | None = None
+) -> list[Finding]:
+    """Every finding of the domain rules on one submission."""
+    settings = settings or Settings()
+    return [found for rule in RULES for found in rule(payload, rubric, settings)]
