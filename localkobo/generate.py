@@ -43,7 +43,7 @@ ATTEMPTS = 25  # draws of an answer before giving up on its constraint
 MAX_ITEMS = 50
 
 _META = {"start", "end", "today", "deviceid", "username", "simserial", "phonenumber"}
-_SKIPPED = {"note", "end_group", "end_repeat", "hidden", "acknowledge"}
+_SKIPPED = {"note", "end_group", "end_repeat", "hidden"}
 _MONEY = ("fin_", "fund", "budget", "kinh_phi")
 _EVALUATION_ERRORS = (xpath.UnsupportedExpressionError, re.error, ValueError, TypeError)
 
@@ -269,18 +269,39 @@ class _Run:
     def block(
         self, nodes: list[_Node], path: list[str], scope: _Scope, out: dict[str, Any]
     ) -> None:
-        for node in nodes:
+        for index, node in enumerate(nodes):
             if not self._holds(node.relevant, scope):
                 continue
             if node.kind == "begin_group":
                 self.block(node.children, [*path, node.name], scope, out)
             elif node.kind == "begin_repeat":
                 self._repeat(node, path, scope, out)
+            elif node.kind == "acknowledge":
+                self._confirm(nodes, index, path, scope, out)
             else:
-                value = self._answer(node, scope)
-                if value is not None and value != "":
-                    out["/".join([*path, node.name])] = value
-                    scope.values[node.name] = value
+                self._set(node, path, scope, out)
+
+    def _set(self, node: _Node, path: list[str], scope: _Scope, out: dict[str, Any]) -> None:
+        value = self._answer(node, scope)
+        if value is not None and value != "":
+            out["/".join([*path, node.name])] = value
+            scope.values[node.name] = value
+
+    def _confirm(
+        self, nodes: list[_Node], index: int, path: list[str], scope: _Scope, out: dict[str, Any]
+    ) -> None:
+        """An `acknowledge` question ("OK"), as a surveyor confirms it: when its constraint
+        refuses what was entered before it (a roster without exactly one head), the answers
+        from the nearest repeat before it are entered again until it holds."""
+        node = nodes[index]
+        start = next((i for i in range(index - 1, -1, -1) if nodes[i].kind == "begin_repeat"), None)
+        for _ in range(ATTEMPTS):
+            if start is None or self._holds(node.constraint, scope, "OK"):
+                break
+            self.block(nodes[start:index], path, scope, out)
+        if node.constraint is None or self._holds(node.constraint, scope, "OK"):
+            out["/".join([*path, node.name])] = "OK"
+            scope.values[node.name] = "OK"
 
     def _repeat(self, node: _Node, path: list[str], scope: _Scope, out: dict[str, Any]) -> None:
         count = self.rng.choice(REPEAT_ITEMS)
