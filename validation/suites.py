@@ -213,7 +213,9 @@ def _expectation(check: Check) -> Any:
         one = "(?:" + "|".join(re.escape(c) for c in codes) + ")"
         return expect.ExpectColumnValuesToMatchRegex(column=column, regex=f"^{one}(?: {one})*$")
     if check.kind == "pattern":
-        return expect.ExpectColumnValuesToMatchRegex(column=column, regex=check.params["regex"])
+        # the form's groups only group: non-capturing, as pandas wants for a plain match
+        regex = re.sub(r"(?<!\\)\((?!\?)", "(?:", check.params["regex"])
+        return expect.ExpectColumnValuesToMatchRegex(column=column, regex=regex)
     bounds = dict(check.params)
     if check.kind == "date_range":
         for side in ("min_value", "max_value"):
