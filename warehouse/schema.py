@@ -4,6 +4,7 @@
 - `raw_submission`: every submission as last pulled, keyed by server + asset uid + Kobo `_id`.
 - `raw_submission_history`: each earlier version of an edited submission, kept whole.
 - `sync_state`: the incremental watermark per server and asset, committed with the data.
+- `validation_finding`: what the validation found, open or closed, first and last seen.
 """
 
 from __future__ import annotations
@@ -117,4 +118,38 @@ form_deployment = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
     sa.Index("ix_form_deployment_form", "server", "form_name"),  # as migration 0002 creates
+)
+
+# Findings of the validation (expectation suites and domain rules), one row per submission,
+# rule, field and repeat row: kept through re-runs (first and last seen) and closed when a
+# later validation of the same submission no longer finds it. Not cleared by a rebuild.
+validation_finding = sa.Table(
+    "validation_finding",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("field_path", sa.Text, nullable=False),
+    sa.Column("row_index", sa.String(64), nullable=False),  # repeat index path, "" for main
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("message_vi", sa.Text, nullable=False),
+    sa.Column("message_en", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open | closed
+    sa.Column("first_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Column("last_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Column("closed_run", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "server",
+        "asset_uid",
+        "kobo_id",
+        "rule",
+        "field_path",
+        "row_index",
+        name="uq_validation_finding_key",
+    ),
 )
