@@ -11,7 +11,19 @@ from typing import Any
 
 import click
 
-from etl.commands import db, demo, deploy, export, forms, importer, kobo, status, sync, warehouse
+from etl.commands import (
+    db,
+    demo,
+    deploy,
+    export,
+    forms,
+    importer,
+    kobo,
+    status,
+    sync,
+    validate,
+    warehouse,
+)
 from etl.commands.common import App, current_lang, guarded
 from etl.commands.i18n import HtsdGroup, help_text, option, version_option
 from etl.config import load_settings
@@ -104,7 +116,7 @@ def main(
     ctx.obj = App(settings=settings, silent=silent)
 
 
-for _module in (db, demo, export, importer, kobo, status, sync, warehouse):
+for _module in (db, demo, export, importer, kobo, status, sync, validate, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 forms.forms_group.add_command(deploy.deploy_command)

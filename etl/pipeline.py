@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl.errors import SyncCode, SyncError
@@ -33,7 +34,9 @@ from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, fetch_deployed_version, sync_asset
 from forms.build import BuildResult
 from forms.errors import RemoteError
+from forms.rubric_load import load_rubrics
 from validation.batch import validate_batch
+from validation.run import AssetValidation, validate_asset
 from warehouse.assets import (
     asset_servers,
     deployed_assets,
@@ -50,6 +53,7 @@ from warehouse.lock import warehouse_lock
 from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.migrate import upgrade
 from warehouse.runlog import logged_run
+from warehouse.schema import kobo_asset
 from warehouse.status import warehouse_status
 
 __all__ = ["Engine", "open_warehouse", "read_form"]
@@ -311,6 +315,71 @@ def rebuild(engine: Engine, asset_uid: str | None = None) -> RebuildRun:
         results = rebuild_tables(engine, asset_uid=asset_uid, run_id=run.id)
         result = RebuildRun(run.id, results)
         run.counts = result.as_dict()
+    return result
+
+
+@dataclass
+class ValidateRun:
+    """What one validation did: its run id and each asset's checks and findings."""
+
+    run_id: int
+    assets: list[AssetValidation]
+
+    @property
+    def new_errors(self) -> int:
+        return sum(a.recorded.new_errors for a in self.assets)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "new_errors": self.new_errors,
+            "assets": {a.asset_uid: a.as_dict() for a in self.assets},
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": str(f.severity),
+                    "asset": a.asset_uid,
+                    "submission": f.submission,
+                    "field": f.field,
+                    "row": ".".join(str(i) for i in f.index),
+                    "value": f.value,
+                    "message_vi": f.message.vi,
+                    "message_en": f.message.en,
+                }
+                for a in self.assets
+                for f in a.findings
+            ],
+        }
+
+
+def stored_assets(engine: Engine, values: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(server, uid) of every asset stored in the warehouse, or of those whose uid or form
+    name is among `values`; an unknown value is refused (WH002) naming what is stored."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(kobo_asset.c.server, kobo_asset.c.asset_uid, kobo_asset.c.form_name)
+        ).all()
+    if not values:
+        return sorted((r.server, r.asset_uid) for r in rows)
+    chosen = []
+    for value in values:
+        found = [(r.server, r.asset_uid) for r in rows if value in (r.asset_uid, r.form_name)]
+        if not found:
+            raise WarehouseError(WarehouseCode.NO_DATA, where=value, params={"asset": value})
+        chosen += found
+    return sorted(set(chosen))
+
+
+def validate(engine: Engine, assets: Sequence[tuple[str, str]]) -> ValidateRun:
+    """Validate the stored submissions of the given assets and record what is found."""
+    rubrics = load_rubrics()
+    with (
+        warehouse_lock(engine, "validate"),
+        logged_run(engine, "validate", {"assets": [uid for _, uid in assets]}) as run,
+    ):
+        results = [validate_asset(engine, server, uid, run.id, rubrics) for server, uid in assets]
+        result = ValidateRun(run.id, results)
+        run.counts = {"assets": {a.asset_uid: a.as_dict() for a in results}}
     return result
 
 

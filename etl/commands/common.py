@@ -166,3 +166,22 @@ families_option = option(
     ),
 )
 """`--submissions` of `htsd demo` and `htsd serve-kobo`: the size of the generated province."""
+
+
+# Options several commands share, with the same words.
+ASSETS_OPTION = option(
+    "--asset",
+    "assets",
+    multiple=True,
+    metavar="FORM|UID",
+    help=Text(
+        "Tên biểu mẫu (vd. gia_dinh) hoặc mã dự án (asset uid); lặp lại được.",
+        "Form name (e.g. gia_dinh) or asset uid (repeatable).",
+    ),
+)
+JSON_OPTION = option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=Text("In kết quả dạng JSON thay cho văn bản.", "Print JSON instead of text."),
+)

@@ -6,9 +6,8 @@ import click
 
 from etl import pipeline
 from etl.commands import render
-from etl.commands.common import App, emit_json, handle_errors, pass_app
-from etl.commands.i18n import command, help_text, option
-from forms.text import Text
+from etl.commands.common import JSON_OPTION, App, emit_json, handle_errors, pass_app
+from etl.commands.i18n import command, help_text
 from warehouse.db import redact_url
 
 JSON_FORM = """
@@ -32,12 +31,7 @@ HELP = help_text(
 
 
 @command("status", help=HELP)
-@option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help=Text("In kết quả dạng JSON thay cho văn bản.", "Print JSON instead of text."),
-)
+@JSON_OPTION
 @pass_app
 @handle_errors
 def status_command(app: App, as_json: bool) -> None:

@@ -7,7 +7,7 @@ import click
 
 from etl import pipeline
 from etl.commands import render
-from etl.commands.common import App, emit_json, handle_errors, pass_app
+from etl.commands.common import ASSETS_OPTION, App, emit_json, handle_errors, pass_app
 from etl.commands.i18n import command, help_text, option
 from forms.text import Text
 
@@ -31,16 +31,7 @@ HELP = help_text(
 
 
 @command("sync", help=HELP)
-@option(
-    "--asset",
-    "assets",
-    multiple=True,
-    metavar="FORM|UID",
-    help=Text(
-        "Tên biểu mẫu (vd. gia_dinh) hoặc mã dự án (asset uid); lặp lại được.",
-        "Form name (e.g. gia_dinh) or asset uid (repeatable).",
-    ),
-)
+@ASSETS_OPTION
 @option(
     "--no-sweep",
     is_flag=True,
