@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from forms.findings import Finding
 from forms.rubric import Rubric
+from forms.rules import Answers
 from validation.rules import Settings, check_submission
 from validation.store import Recorded, record
 from validation.suites import run_checks
@@ -37,9 +38,27 @@ class AssetValidation:
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
     recorded: Recorded = field(default_factory=Recorded)
+    # each submission's district code and surveyor (`username`, else `deviceid`), to sum up by
+    where: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def by_rule(self) -> dict[str, int]:
         return dict(sorted(Counter(f.rule for f in self.findings).items()))
+
+    def _by(self, part: int) -> dict[str, int]:
+        counts = Counter(
+            self.where.get(f.submission, ("", ""))[part] or "?"
+            for f in self.findings
+            if f.submission is not None
+        )
+        return dict(sorted(counts.items()))
+
+    def by_district(self) -> dict[str, int]:
+        """Findings per district code ("?" where the submission names none)."""
+        return self._by(0)
+
+    def by_surveyor(self) -> dict[str, int]:
+        """Findings per surveyor: the form's `username`, else its `deviceid`."""
+        return self._by(1)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +67,8 @@ class AssetValidation:
             "findings": len(self.findings),
             "errors": sum(f.severity == "error" for f in self.findings),
             "by_rule": self.by_rule(),
+            "by_district": self.by_district(),
+            "by_surveyor": self.by_surveyor(),
             "new": self.recorded.new,
             "new_errors": self.recorded.new_errors,
             "closed": self.recorded.closed,
@@ -90,7 +111,11 @@ def validate_asset(
         result.findings += run_checks(schema, payloads)
         for payload in payloads:
             result.findings += check_submission(payload, rubric, settings)
-            checked.append(int(payload["_id"]))
+            kobo_id = int(payload["_id"])
+            checked.append(kobo_id)
+            answers = Answers(payload)
+            surveyor = answers.get("username") or answers.get("deviceid") or ""
+            result.where[kobo_id] = (answers.get("district") or "", surveyor)
     result.checked = len(checked)
     with engine.begin() as conn:
         result.recorded = record(

@@ -23,6 +23,7 @@ JSON_FORM = """
     \b
     {"run_id": N, "new_errors": N,
      "assets": {"<uid>": {"checked": N, "findings": N, "errors": N, "by_rule": {...},
+                          "by_district": {...}, "by_surveyor": {...},
                           "new": N, "new_errors": N, "closed": N}},
      "findings": [{"rule", "severity", "asset", "submission", "field", "row", "value",
                    "message_vi", "message_en"}, ...]}
@@ -68,16 +69,23 @@ def validate_command(app: App, assets: tuple[str, ...], as_json: bool) -> None:
             label = app.asset_label(asset.asset_uid, asset.server)
             click.echo(
                 Text(
-                    f"{label}: đã kiểm tra {data['checked']} bản ghi, {data['findings']} lỗi "
-                    f"({data['errors']} lỗi cần sửa), {data['new']} lỗi mới, "
-                    f"{data['closed']} lỗi đã được sửa",
+                    f"{label}: đã kiểm tra {data['checked']} bản ghi, {data['findings']} điều "
+                    f"phát hiện ({data['errors']} lỗi cần sửa, còn lại là cảnh báo), "
+                    f"{data['new']} mới, {data['closed']} đã được sửa",
                     f"{label}: {data['checked']} submissions checked, {data['findings']} "
-                    f"findings ({data['errors']} errors), {data['new']} new, "
-                    f"{data['closed']} fixed",
+                    f"findings ({data['errors']} errors to fix, the rest warnings), "
+                    f"{data['new']} new, {data['closed']} fixed",
                 ).get(app.lang)
             )
             for rule, count in data["by_rule"].items():
                 click.echo(f"  {rule}: {count}")
+            for key, title in (
+                ("by_district", Text("theo huyện (mã)", "by district (code)")),
+                ("by_surveyor", Text("theo điều tra viên", "by surveyor")),
+            ):
+                if data[key]:
+                    counts = ", ".join(f"{k}: {n}" for k, n in data[key].items())
+                    click.echo(f"  {title.get(app.lang)}: {counts}")
     if run.new_errors:
         click.get_current_context().exit(NEW_ERRORS_EXIT)
 

@@ -83,6 +83,11 @@ def test_validate_finds_keeps_and_closes(
     assert {f[0] for f in _seeded(first)} <= {3, 5, 8}, "the sound evaluations pass"
     summary = first["assets"][family]
     assert summary["checked"] == 40 and summary["new_errors"] == summary["errors"] >= 3
+    districts = {_payload(engine, i)["location/district"] for i in (3, 5, 8)}
+    assert districts <= set(summary["by_district"])
+    assert sum(summary["by_district"].values()) == summary["findings"]
+    assert sum(summary["by_surveyor"].values()) == summary["findings"]
+    assert "?" not in summary["by_surveyor"], "every generated submission names its surveyor"
 
     code, again = _validate(warehouse_url, tmp_path)
     assert code == 0 and _seeded(again) == _seeded(first)
