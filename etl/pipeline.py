@@ -37,6 +37,7 @@ from forms.errors import RemoteError
 from forms.rubric_load import load_rubrics
 from validation.batch import validate_batch
 from validation.run import AssetValidation, validate_asset
+from validation.store import row_index
 from warehouse.assets import (
     asset_servers,
     deployed_assets,
@@ -341,7 +342,7 @@ class ValidateRun:
                     "asset": a.asset_uid,
                     "submission": f.submission,
                     "field": f.field,
-                    "row": ".".join(str(i) for i in f.index),
+                    "row": row_index(f),
                     "value": f.value,
                     "message_vi": f.message.vi,
                     "message_en": f.message.en,

@@ -244,16 +244,14 @@ def _unexpected(
         batch_parameters={"dataframe": frame}
     )
     suite = gx.ExpectationSuite(name=name)
-    by_expectation = []
     for check in checks:
-        by_expectation.append(check)
         suite.add_expectation(_expectation(check))
     index_columns = [KEY, INDEX]
     result = batch.validate(
         suite,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index_columns},
     )
-    for check, outcome in zip(by_expectation, result.results, strict=True):
+    for check, outcome in zip(checks, result.results, strict=True):
         if outcome.success:
             continue
         for row in outcome.result.get("unexpected_index_list") or ():
