@@ -46,8 +46,12 @@ test: $(STAMP) sysdeps jsdeps
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
+# `make bench`: sync and load throughput (bench/__main__.py), then validating
+# BENCH_VALIDATE_N family evaluations with rosters (bench/validation.py).
+BENCH_VALIDATE_N ?= 100000
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.validation --size $(BENCH_VALIDATE_N)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

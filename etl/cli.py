@@ -19,6 +19,7 @@ from etl.commands import (
     forms,
     importer,
     kobo,
+    review,
     status,
     sync,
     validate,
@@ -116,7 +117,7 @@ def main(
     ctx.obj = App(settings=settings, silent=silent)
 
 
-for _module in (db, demo, export, importer, kobo, status, sync, validate, warehouse):
+for _module in (db, demo, export, importer, kobo, review, status, sync, validate, warehouse):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 forms.forms_group.add_command(deploy.deploy_command)

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from etl import status_push
 from etl.errors import SyncCode, SyncError
 from etl.importer import FormFile, ImportResult, land_files, read_form_file
 from etl.kobo.client import KoboClient, server_identity
@@ -36,8 +37,16 @@ from forms.build import BuildResult
 from forms.errors import RemoteError
 from forms.rubric_load import load_rubrics
 from validation.batch import validate_batch
+from validation.quality_page import quality_page
+from validation.quality_page import write_quality_page as save_quality_page
+from validation.review import (
+    Decision,
+    decide,
+    find_submission,
+    held_submissions,
+    submission_states,
+)
 from validation.run import AssetValidation, validate_asset
-from validation.store import row_index
 from warehouse.assets import (
     asset_servers,
     deployed_assets,
@@ -196,13 +205,24 @@ class SyncRun:
     run_id: int
     manifests: list[SyncManifest]
     loads: dict[str, LoadResult | None]
+    validation: list[AssetValidation] | None = None  # None: not validated (--no-validate)
+
+    @property
+    def new_errors(self) -> int:
+        return sum(a.recorded.new_errors for a in self.validation or ())
 
     def as_dict(self) -> dict[str, Any]:
         loads = _loads_dict(self.loads)
+        checked = {a.asset_uid: a.as_dict() for a in self.validation or ()}
         return {
             "run_id": self.run_id,
             "assets": {
-                m.asset_uid: {**m.as_dict(), "load": loads.get(m.asset_uid)} for m in self.manifests
+                m.asset_uid: {
+                    **m.as_dict(),
+                    "load": loads.get(m.asset_uid),
+                    "validation": checked.get(m.asset_uid),
+                }
+                for m in self.manifests
             },
         }
 
@@ -216,8 +236,10 @@ def sync(
     page_size: int = 1000,
     form_names: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    validate: bool = True,
 ) -> SyncRun:
-    """Pull the given assets into the raw landing, then load their typed tables."""
+    """Pull the given assets into the raw landing, load their typed tables, then (unless
+    `validate` is false) validate what changed."""
     with (
         warehouse_lock(engine, "sync"),
         logged_run(engine, "sync", {"assets": list(assets), "server": client.server}) as run,
@@ -234,7 +256,13 @@ def sync(
                 )
             )
         loads = load_typed(engine, client.server, assets, run.id, form_names)
-        result = SyncRun(run.id, manifests, loads)
+        checked: list[AssetValidation] | None = None
+        if validate:
+            for uid in assets:
+                progress(uid, "validate", 0, None)
+            chosen = [(client.server, uid) for uid in assets if loads.get(uid) is not None]
+            checked = _validate_assets(engine, chosen, run.id)
+        result = SyncRun(run.id, manifests, loads, checked)
         run.counts = {"assets": result.as_dict()["assets"]}
     return result
 
@@ -337,18 +365,19 @@ class ValidateRun:
             "assets": {a.asset_uid: a.as_dict() for a in self.assets},
             "findings": [
                 {
-                    "rule": f.rule,
-                    "severity": str(f.severity),
+                    "rule": f["rule"],
+                    "severity": f["severity"],
                     "asset": a.asset_uid,
-                    "submission": f.submission,
-                    "field": f.field,
-                    "row": row_index(f),
-                    "value": f.value,
-                    "message_vi": f.message.vi,
-                    "message_en": f.message.en,
+                    "submission": f["kobo_id"],
+                    "field": f["field_path"],
+                    "row": f["row_index"],
+                    "value": f["value"],
+                    "message_vi": f["message_vi"],
+                    "message_en": f["message_en"],
+                    "status": f["status"],
                 }
                 for a in self.assets
-                for f in a.findings
+                for f in a.standing
             ],
         }
 
@@ -371,17 +400,27 @@ def stored_assets(engine: Engine, values: Sequence[str] = ()) -> list[tuple[str,
     return sorted(set(chosen))
 
 
-def validate(engine: Engine, assets: Sequence[tuple[str, str]]) -> ValidateRun:
-    """Validate the stored submissions of the given assets and record what is found."""
-    rubrics = load_rubrics()
+def validate(
+    engine: Engine, assets: Sequence[tuple[str, str]], *, full: bool = False
+) -> ValidateRun:
+    """Validate what changed of the stored submissions of the given assets since the last
+    validation (everything with `full`) and record what is found."""
     with (
         warehouse_lock(engine, "validate"),
-        logged_run(engine, "validate", {"assets": [uid for _, uid in assets]}) as run,
+        logged_run(engine, "validate", {"assets": [uid for _, uid in assets], "all": full}) as run,
     ):
-        results = [validate_asset(engine, server, uid, run.id, rubrics) for server, uid in assets]
-        result = ValidateRun(run.id, results)
-        run.counts = {"assets": {a.asset_uid: a.as_dict() for a in results}}
+        result = ValidateRun(run.id, _validate_assets(engine, assets, run.id, full=full))
+        run.counts = {"assets": {a.asset_uid: a.as_dict() for a in result.assets}}
     return result
+
+
+def _validate_assets(
+    engine: Engine, assets: Sequence[tuple[str, str]], run_id: int, *, full: bool = False
+) -> list[AssetValidation]:
+    rubrics = load_rubrics()
+    return [
+        validate_asset(engine, server, uid, run_id, rubrics, full=full) for server, uid in assets
+    ]
 
 
 def drift(
@@ -479,3 +518,96 @@ def deploy(
 def status(engine: Engine) -> dict[str, Any]:
     """Per asset: submissions, edits, deletions, versions, history, typed tables; last run."""
     return warehouse_status(engine)
+
+
+# -- review ---------------------------------------------------------------------------------
+
+
+def review(
+    engine: Engine,
+    kobo_id: int,
+    decision: str,
+    reason: str,
+    decided_by: str,
+    assets: Sequence[tuple[str, str]] = (),
+) -> Decision:
+    """Record a data manager's decision (accept or reject) on the current submission
+    `kobo_id` (of one of `assets` when given): validation.review."""
+    arguments = {"submission": kobo_id, "decision": decision, "by": decided_by}
+    with warehouse_lock(engine, "review"), logged_run(engine, "review", arguments) as run:
+        with engine.begin() as conn:
+            server, uid = find_submission(conn, kobo_id, assets)
+            result = decide(
+                conn,
+                server=server,
+                asset_uid=uid,
+                kobo_id=kobo_id,
+                decision=decision,
+                reason=reason,
+                decided_by=decided_by,
+                run_id=run.id,
+            )
+        run.counts = result.as_dict()
+    return result
+
+
+def held(engine: Engine, assets: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Any]]:
+    """(server, uid) → the held submissions of each asset with their open findings."""
+    with engine.connect() as conn:
+        return {(server, uid): held_submissions(conn, server, uid) for server, uid in assets}
+
+
+# -- validation outcome: to the server, to a page ---------------------------------------------
+
+
+def push_statuses(
+    engine: Engine,
+    client: KoboClient,
+    run: ValidateRun,
+    *,
+    hold_status: str = status_push.ON_HOLD,
+    force: bool = False,
+) -> dict[str, status_push.PushResult | None]:
+    """Asset uid → what `htsd validate --push-status` set on the server for each validated
+    asset (etl/status_push.py), from each submission's state (validation.review); None for an
+    asset whose data came from another server than the client's."""
+    pushes: dict[str, status_push.PushResult | None] = {}
+    for validated in run.assets:
+        server, uid = validated.server, validated.asset_uid
+        if server != client.server:
+            pushes[uid] = None  # its statuses are not ours to set from here
+            continue
+        with engine.connect() as conn:
+            states = submission_states(conn, server, uid)
+        pushes[uid] = status_push.push_statuses(
+            engine,
+            client,
+            server,
+            uid,
+            states,
+            hold_status=hold_status,
+            force=force,
+            run_id=run.run_id,
+        )
+    return pushes
+
+
+def write_quality_page(
+    engine: Engine,
+    run: ValidateRun,
+    path: Path,
+    lang: str,
+    form_names: Mapping[str, str] | None = None,
+) -> Path:
+    """The data-quality page of a validation's assets (validation/quality_page.py), written
+    at `path`."""
+    where = {(a.asset_uid, k): v for a in run.assets for k, v in a.where.items()}
+    html = quality_page(
+        engine,
+        [(a.server, a.asset_uid) for a in run.assets],
+        lang=lang,
+        where=where,
+        form_names=form_names,
+        checked=sum(a.checked for a in run.assets),
+    )
+    return save_quality_page(path, html)

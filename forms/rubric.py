@@ -149,7 +149,7 @@ class RubricClass:
     mark: Mark | None = None
 
 
-def evaluation_date(answers: Mapping[str, Any]) -> dt.date | None:
+def evaluation_date(answers: Mapping[str, Any] | Answers) -> dt.date | None:
     """The `eval_date` of a submission (any group path), None when absent or not a date."""
     raw = Answers(answers).get("eval_date")
     try:
@@ -254,7 +254,7 @@ class Rubric:
     variants: tuple[Rubric, ...] = ()  # other rubrics of the same form, for other periods/levels
     path: str = field(default="", compare=False)
 
-    def for_evaluation(self, answers: Mapping[str, Any]) -> Rubric | None:
+    def for_evaluation(self, answers: Mapping[str, Any] | Answers) -> Rubric | None:
         """The rubric of this form (this one or a variant) that applies to a submission, by
         its evaluation date (`eval_date`) and level; None when none applies."""
         date = evaluation_date(answers)
@@ -263,7 +263,9 @@ class Rubric:
                 return rubric
         return None
 
-    def applies(self, date: dt.date | None, answers: Mapping[str, Any] | None = None) -> bool:
+    def applies(
+        self, date: dt.date | None, answers: Mapping[str, Any] | Answers | None = None
+    ) -> bool:
         """Whether the rubric is the one for an evaluation on `date` (and of that level)."""
         if date is None:
             return False
@@ -395,7 +397,7 @@ class Rubric:
             if group.min_points is not None
         )
 
-    def score(self, answers: Mapping[str, Any]) -> ScoreResult:
+    def score(self, answers: Mapping[str, Any] | Answers) -> ScoreResult:
         """Score a submission: `answers` as KoboToolbox returns it (see `forms.rules.Answers`).
 
         Derived items are recomputed from the answers they derive from; a value the device

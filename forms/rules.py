@@ -74,9 +74,15 @@ class Answers:
     repeats with zero iterations).
     """
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.values: dict[str, str] = {}
-        self.repeats: dict[str, list[Answers]] = {}
+    values: dict[str, str]
+    repeats: dict[str, list[Answers]]
+
+    def __init__(self, data: Mapping[str, Any] | Answers) -> None:
+        if isinstance(data, Answers):  # already read: shared, not read again
+            self.values, self.repeats = data.values, data.repeats
+            return
+        self.values = {}
+        self.repeats = {}
         for key, value in data.items():
             name = key.rsplit("/", 1)[-1]
             if isinstance(value, list):

@@ -10,6 +10,11 @@ it), `repeat_count` fixes the number of items, and an answer is drawn again unti
 its `constraint` (numbers and dates are drawn inside the bounds the constraint states).
 Required questions are always answered; an optional one is left blank now and then. The
 form's `instance_name` gives `meta/instanceName`, as on the real server.
+Two options make the answers those of a real campaign, for data validated as a whole
+(`localkobo.problems`): `plausible` interviews last at least five minutes (by default the
+shortest is four), and the `distinct` questions (what tells the evaluated household, clan,
+village or unit apart: its code or name) never get an answer twice from one generator, drawn
+from wider lists of names and codes, numbered when those run out.
 Expressions outside the subset `localkobo.xpath` reads are ignored: the question is then
 treated as relevant, unconstrained, unfiltered, and a calculation gives no value.
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +42,24 @@ VILLAGES = [
     "Thôn Pác Giả",
     "Bản Cốc Slông",
     "Tổ dân phố 3",
+]
+# the wider lists of the `distinct` questions (each answer given once)
+WIDE_FAMILY_NAMES = [
+    *FAMILY_NAMES,
+    *("Nguyễn", "Trần", "Lê", "Vi", "Lò", "Dương", "Chu", "Lăng", "Hầu", "Phùng"),
+]
+MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Minh", "Ngọc", "Quang", "Xuân", "Thanh", "Hữu", "Kim"]
+WIDE_GIVEN_NAMES = [
+    *("Thắng", "Hoa", "Dũng", "Mai", "Anh", "Lan", "Hùng", "Toàn", "Hằng", "Quý"),
+    *("Nga", "Sơn", "Thu", "Lợi", "Huệ", "Tiến", "Phượng", "Huy", "Duyên", "Bình"),
+    *("Liên", "Hải", "Yến", "Tuấn", "Khánh", "Ánh", "Chung", "Thảo", "Cường", "Hạnh"),
+]
+VILLAGE_KINDS = ["Thôn", "Bản"]
+VILLAGE_NAMES = [
+    *("Nà Đăng", "Khuổi Luông", "Chiếng", "Nà Cọ", "Pác Giả", "Cốc Slông", "Nà Mò", "Bó Lù"),
+    *("Pác Ngòi", "Cốc Tộc", "Khuổi Bốc", "Nà Làng", "Phiêng Phường", "Nà Pài", "Lủng Vài"),
+    *("Pù Mắt", "Nà Phặc", "Khuổi Slẻo", "Bản Đăm", "Nà Hin", "Cốc Lót", "Pác Châm", "Nà Ngần"),
+    *("Khuổi Khỉn", "Nà Lẹng", "Phja Đeng", "Nà Tùm", "Cốc Phường", "Nặm Dất", "Khau Ban"),
 ]
 REPEAT_ITEMS = [1, 2, 2, 3, 3, 4, 4, 5, 6]  # items of a repeat without a repeat_count
 ATTEMPTS = 25  # draws of an answer before giving up on its constraint
@@ -145,7 +168,18 @@ class _Context:
 class AnswerGenerator:
     """Generates answers for one KPI content; build it once for many submissions."""
 
-    def __init__(self, content: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        content: Mapping[str, Any],
+        *,
+        plausible: bool = False,
+        distinct: Collection[str] = (),
+    ) -> None:
+        """`plausible`: interviews of at least five minutes; `distinct`: names of the
+        questions whose answers this generator never repeats (see the module docstring)."""
+        self.plausible = plausible
+        self.distinct = frozenset(distinct)
+        self.given: dict[str, set[str]] = {}  # the answers of the distinct questions so far
         self.choices: dict[str, list[Mapping[str, Any]]] = {}
         for choice in content.get("choices", []):
             self.choices.setdefault(str(choice.get("list_name")), []).append(choice)
@@ -332,6 +366,8 @@ class _Run:
         if node.kind not in _META and not node.required and self.rng.random() < 0.05:
             return None  # an optional question left blank: absent from the data
         value = self._value(node, scope)
+        if node.name in self.plan.distinct and value is not None:
+            value = self._distinct(node, scope, value)
         if node.constraint is None or value is None:
             return value
         for _ in range(ATTEMPTS):
@@ -341,6 +377,23 @@ class _Run:
             if value is None:
                 return None
         return value if node.required else None
+
+    def _distinct(self, node: _Node, scope: _Scope, value: str) -> str:
+        """An answer this generator has not given to the question yet: drawn again, and
+        when the lists run out, numbered (`Thôn Nà Đăng 2`, `0123-2`)."""
+        used = self.plan.given.setdefault(node.name, set())
+        for _ in range(ATTEMPTS):
+            if value not in used:
+                break
+            value = self._value(node, scope) or value
+        if value in used:
+            joiner = "-" if value.isdigit() else " "
+            number = 2
+            while f"{value}{joiner}{number}" in used:
+                number += 1
+            value = f"{value}{joiner}{number}"
+        used.add(value)
+        return value
 
     def _bounds(self, node: _Node, scope: _Scope) -> list[tuple[str, Any]]:
         if node.constraint is None:
@@ -409,7 +462,11 @@ class _Run:
     def _value(self, node: _Node, scope: _Scope) -> str | None:
         rng, kind, name = self.rng, node.kind, node.name
         if kind in ("start", "end"):
-            moment = self.now - timedelta(minutes=rng.randint(5, 90) if kind == "start" else 1)
+            # a plausible interview takes at least five minutes: the start 6..91 minutes
+            # before the end's minute, one draw of the same width as the usual 5..90
+            longest = 91 if self.plan.plausible else 90
+            minutes = rng.randint(longest - 85, longest) if kind == "start" else 1
+            moment = self.now - timedelta(minutes=minutes)
             return moment.strftime("%Y-%m-%dT%H:%M:%S.000+07:00")
         if kind == "today":
             return self.now.strftime("%Y-%m-%d")
@@ -447,8 +504,20 @@ class _Run:
         if kind in ("image", "audio", "video", "file"):
             return f"{name}_{rng.getrandbits(32):08x}.jpg"
         if kind == "text":
-            return self._text(name)
+            return self._wide_text(name) if name in self.plan.distinct else self._text(name)
         return None
+
+    def _wide_text(self, name: str) -> str:
+        """A name, village or code from the wider lists (a `distinct` question)."""
+        rng = self.rng
+        if "village" in name or "thon" in name:
+            return f"{rng.choice(VILLAGE_KINDS)} {rng.choice(VILLAGE_NAMES)}"
+        if "name" in name or "ten" in name or "ho_ten" in name:
+            family, middle = rng.choice(WIDE_FAMILY_NAMES), rng.choice(MIDDLE_NAMES)
+            return f"{family} {middle} {rng.choice(WIDE_GIVEN_NAMES)}"
+        if "code" in name or name.endswith("_no"):
+            return f"{rng.randint(1, 9999):04d}"
+        return self._text(name)
 
     def _text(self, name: str) -> str:
         rng = self.rng

@@ -6,17 +6,27 @@ deploys the six built forms to over HTTP; `six_forms_kobo` (`htsd serve-kobo`) h
 built forms deployed and answered in the demo's proportions. `built_content` is the
 KoboToolbox asset content of a built form, read from its .xlsx as the server's import does;
 the form is built once per process (about 0.3 s) and every caller gets its own copy.
+
+With `problems` (a share, e.g. 0.03), `demo_kobo` and `six_forms_kobo` answer as a campaign
+and seed that share of each form's submissions with one problem each (`localkobo.problems`);
+their `manifest` lists the findings the validation must report. `campaign` alone gives the
+campaign's answers without problems: no finding at all. By default (no problems) the
+answers are those `LocalKobo.generate` has always given, which are not quite clean: a few
+four-minute interviews (`time.too_short`), households, clans or villages drawn twice in a
+year (`duplicate.same_year`), chance outliers in small districts (`outlier.robust`);
+`campaign=False` with `problems` seeds into those and the manifest leaves them out.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from forms.build import build_forms
 from forms.kpi import xlsform_to_kpi_content
+from localkobo.problems import answer_campaign, seed_problems
 from localkobo.store import LocalKobo
 
 DEMO_USER = "hoikhuyenhoc"
@@ -28,6 +38,8 @@ class DemoKobo:
     kobo: LocalKobo
     token: str
     asset_uid: str
+    # the findings the seeded problems must give (localkobo.problems); empty without
+    manifest: list[dict[str, Any]] = field(default_factory=list)
 
 
 # Submissions of each form per 100 Learning Family evaluations: many households, fewer
@@ -64,17 +76,37 @@ def demo_counts(families: int) -> dict[str, int]:
     return {form: max(1, families * share // 100) for form, share in DEMO_MIX.items()}
 
 
-def demo_kobo(submissions: int = 2500, *, seed: int = 1, token: str | None = None) -> DemoKobo:
+def _answer(
+    kobo: LocalKobo, uid: str, count: int, seed: int, problems: float, campaign: bool | None
+) -> list[dict[str, Any]]:
+    """Answer a deployed asset: as always, or as a campaign with `problems` seeded (the
+    manifest)."""
+    if not (problems > 0 if campaign is None else campaign):
+        kobo.generate(uid, count)
+        return []
+    answer_campaign(kobo, uid, count, seed=seed)
+    return seed_problems(kobo, uid, problems, seed=seed) if problems > 0 else []
+
+
+def demo_kobo(
+    submissions: int = 2500,
+    *,
+    seed: int = 1,
+    token: str | None = None,
+    problems: float = 0.0,
+    campaign: bool | None = None,
+) -> DemoKobo:
     """A LocalKobo holding the built Learning Family evaluation, deployed, with `submissions`
-    generated answers."""
+    generated answers; with `problems`, that share of them seeded with one problem each
+    (`campaign`: answered as a campaign, by default when seeding problems)."""
     kobo = LocalKobo(seed=seed)
     token = kobo.add_user(DEMO_USER, token)
     content = built_content(DEMO_FORM)
     title = str((content.get("settings") or {}).get("form_title") or DEMO_FORM)
     asset = kobo.create_asset(DEMO_USER, title, content)
     kobo.deploy(asset.uid)
-    kobo.generate(asset.uid, submissions)
-    return DemoKobo(kobo=kobo, token=token, asset_uid=asset.uid)
+    manifest = _answer(kobo, asset.uid, submissions, seed, problems, campaign)
+    return DemoKobo(kobo=kobo, token=token, asset_uid=asset.uid, manifest=manifest)
 
 
 @dataclass
@@ -85,22 +117,32 @@ class ProvinceKobo:
     token: str
     assets: dict[str, str]  # form → asset uid
     counts: dict[str, int]  # form → submissions generated
+    # the findings the seeded problems must give, all forms (localkobo.problems); empty without
+    manifest: list[dict[str, Any]] = field(default_factory=list)
 
 
 def six_forms_kobo(
-    families: int = 2500, *, seed: int = 1, token: str | None = None
+    families: int = 2500,
+    *,
+    seed: int = 1,
+    token: str | None = None,
+    problems: float = 0.0,
+    campaign: bool | None = None,
 ) -> ProvinceKobo:
     """The six forms htsd builds, each deployed to its own asset and answered: `families`
-    Learning Family evaluations and the other forms in the demo's proportions."""
+    Learning Family evaluations and the other forms in the demo's proportions; with
+    `problems`, that share of each form's submissions seeded with one problem each
+    (`campaign`: answered as a campaign, by default when seeding problems)."""
     kobo = LocalKobo(seed=seed)
     token = kobo.add_user(DEMO_USER, token)
     counts = demo_counts(families)
     assets: dict[str, str] = {}
+    manifest: list[dict[str, Any]] = []
     for form in DEMO_MIX:
         content = built_content(form)
         title = str((content.get("settings") or {}).get("form_title") or form)
         asset = kobo.create_asset(DEMO_USER, title, content)
         kobo.deploy(asset.uid)
-        kobo.generate(asset.uid, counts[form])
+        manifest += _answer(kobo, asset.uid, counts[form], seed, problems, campaign)
         assets[form] = asset.uid
-    return ProvinceKobo(kobo=kobo, token=token, assets=assets, counts=counts)
+    return ProvinceKobo(kobo=kobo, token=token, assets=assets, counts=counts, manifest=manifest)

@@ -5,7 +5,8 @@ another method, 404 otherwise). Routes: the asset list (`q=asset_type:<type>`), 
 detail, versions, the data endpoint (Mongo-style `query` through `localkobo.query`, `sort`,
 `fields`, paging by `limit`/`start` with absolute `next`/`previous`, faults from
 `localkobo.faults`), one submission, its attachments, deleting (one or in bulk) and
-validation statuses (one or in bulk). The create, import and deployment routes come from
+validation statuses (one or in bulk; each request received is recorded in the store's
+`status_requests`). The create, import and deployment routes come from
 `localkobo.deploy_routes`.
 
 Paging follows KPI: `limit` defaults to 100 and is clamped to 1000 without a word, a
@@ -311,6 +312,7 @@ class KoboApi:
                 raise ApiError(404, NOT_FOUND)
             data = json.loads(body or b"{}")
             status_uid = data.get("validation_status.uid")
+            self.kobo.record_status_request(uid, [int(sid)], status_uid, user, bulk=False)
             if status_uid not in VALIDATION_STATUSES:
                 raise ApiError(400, {"detail": f"Invalid validation status: `{status_uid}`"})
             self.kobo.set_status(uid, [int(sid)], status_uid, user)
@@ -322,9 +324,13 @@ class KoboApi:
         with self.kobo.lock:
             asset, user = visible_asset(self.kobo, request, uid, "validate_submissions")
             payload = _payload(body)
+            ids = [int(i) for i in payload.get("submission_ids") or []]
+            sent = payload.get("validation_status.uid")
+            self.kobo.record_status_request(
+                uid, ids, None if sent is None else str(sent), user, bulk=True
+            )
             if "validation_status.uid" not in payload:
                 raise ApiError(400, {"detail": "`validation_status.uid` is required"})
-            ids = [int(i) for i in payload.get("submission_ids") or []]
             if payload.get("confirm") is True and not ids:
                 ids = list(asset.submissions)
             if any(i not in asset.submissions for i in ids):

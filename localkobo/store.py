@@ -1,5 +1,7 @@
 """State of the local KoboToolbox: users and tokens, assets with their versions, deployment
-and sharing, submissions with their validation statuses, and the `Faults` switched on.
+and sharing, submissions with their validation statuses (and every validation-status
+request received, `status_requests`, for the tests to check what was sent), and the
+`Faults` switched on.
 
 Submissions are stored as the API returns them, minus the keys the server injects on the
 way out (`rendered` adds `_validation_status`, `_attachments`, `_geolocation` and, with
@@ -93,6 +95,19 @@ class LocalAsset:
         return username == self.owner or permission in self.shared_with.get(username, set())
 
 
+@dataclass(frozen=True)
+class StatusRequest:
+    """One validation-status request the server received (bulk or for one submission), as
+    sent: the ids in the order given and the status uid as given (an unknown one too)."""
+
+    asset_uid: str
+    ids: tuple[int, ...]
+    status_uid: str | None
+    user: str
+    at: datetime
+    bulk: bool
+
+
 def content_hash(content: dict[str, Any]) -> str:
     text = json.dumps(content, sort_keys=True, ensure_ascii=False)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -115,6 +130,7 @@ class LocalKobo:
         self.base_url = "http://127.0.0.1"  # set by the HTTP server once it has a port
         self.next_id = 1
         self.clock = datetime(2026, 3, 1, 1, 0, 0, tzinfo=UTC)
+        self.status_requests: list[StatusRequest] = []  # what the status routes received
 
     # -- users and assets ----------------------------------------------------------------
 
@@ -283,7 +299,19 @@ class LocalKobo:
                     removed += 1
             return removed
 
+    def record_status_request(
+        self, uid: str, ids: Sequence[int], status_uid: str | None, user: str, *, bulk: bool
+    ) -> None:
+        """Keep a validation-status request the routes received (`status_requests`)."""
+        with self.lock:
+            self.status_requests.append(
+                StatusRequest(uid, tuple(ids), status_uid, user, _now(), bulk)
+            )
+
     def set_status(self, uid: str, ids: list[int], status_uid: str, by_whom: str) -> None:
+        """Set the validation status of submissions as `by_whom`: what the status routes do,
+        and what a test calls to set one by hand, as a person on the server would (the
+        status routes record the request; this does not)."""
         with self.lock:
             asset = self.assets[uid]
             for kobo_id in ids:

@@ -70,3 +70,53 @@ def nested_repeat_versions() -> tuple[dict[str, Any], dict[str, Any]]:
     )
     v2 = {**v1, "survey": v2_survey}
     return v1, v2
+
+
+def _named(kind: str, name: str, labels: list[str], **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "name": name, "$autoname": name, "label": labels, **extra}
+
+
+def health_post_content() -> dict[str, Any]:
+    """A health-post survey in English and French: a repeat of patients, a select_one and a
+    select_multiple, bounded numbers, a pattern, a question shown only sometimes."""
+    survey = [
+        _named("text", "post", ["Health post", "Poste de santé"], required=True),
+        _named(
+            "integer",
+            "beds",
+            ["Beds", "Lits"],
+            required=True,
+            constraint=". >= 0 and . <= 200",
+        ),
+        _named("text", "code", ["Code", "Code"], constraint="regex(., '^HP-[0-9]{3}$')"),
+        _named("select_one yn", "has_lab", ["Has a lab", "A un labo"], required=True),
+        _named(
+            "integer",
+            "lab_staff",
+            ["Lab staff", "Personnel du labo"],
+            required=True,
+            relevant="${has_lab} = 'yes'",
+        ),
+        {"type": "begin_repeat", "name": "patients", "label": ["Patients", "Patients"]},
+        _named("integer", "age", ["Age", "Âge"], required=True, constraint=". >= 0 and . < 120"),
+        _named("select_multiple sym", "symptoms", ["Symptoms", "Symptômes"]),
+        {"type": "end_repeat"},
+    ]
+    choices = [
+        {"list_name": ln, "name": n, "label": [en, fr]}
+        for ln, n, en, fr in [
+            ("yn", "yes", "Yes", "Oui"),
+            ("yn", "no", "No", "Non"),
+            ("sym", "fever", "Fever", "Fièvre"),
+            ("sym", "cough", "Cough", "Toux"),
+        ]
+    ]
+    content = {
+        "schema": "1",
+        "survey": survey,
+        "choices": choices,
+        "settings": {},
+        "translations": ["English (en)", "Français (fr)"],
+        "translated": ["label"],
+    }
+    return content

@@ -42,7 +42,8 @@ class Settings:
     min_interview_minutes: float = 5.0
 
 
-Rule = Callable[[Mapping[str, Any], Rubric | None, Settings], Iterator[Finding]]
+Rule = Callable[[Mapping[str, Any], Answers, Rubric | None, Settings], Iterator[Finding]]
+"""(the payload, its answers read once, the form's rubric, the settings) → findings."""
 
 
 def _finding(
@@ -87,19 +88,18 @@ def _points(value: float) -> str:
 
 
 def device_score_differs(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+    payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del settings
     if rubric is None:
         return
-    data = Answers(payload)
     stored_total, stored_class = data.get("score_total"), data.get("score_class")
     if stored_total is None and stored_class is None:
         return
-    chosen = rubric.for_evaluation(payload)
+    chosen = rubric.for_evaluation(data)
     if chosen is None:
         return
-    result = chosen.score(payload)
+    result = chosen.score(data)
     device = number(stored_total)
     if device != device or abs(device - result.total) > 1e-6 or stored_class != result.class_id:
         yield _finding(
@@ -119,13 +119,12 @@ def device_score_differs(
 
 
 def roster_contradicts_item(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+    payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del settings
     if rubric is None:
         return
-    chosen = rubric.for_evaluation(payload) or rubric
-    data = Answers(payload)
+    chosen = rubric.for_evaluation(data) or rubric
     for item in chosen.items:
         rule = item.derive
         if rule is None or rule.rule != "all_members":
@@ -149,12 +148,12 @@ def roster_contradicts_item(
 
 
 def roster_head_count(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+    payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del settings
     if rubric is None or rubric.form != "gia_dinh":
         return
-    members = Answers(payload).rows("members")
+    members = data.rows("members")
     heads = sum(member.get("m_relation") == "head" for member in members)
     if members and heads == 1:
         return
@@ -173,10 +172,9 @@ def roster_head_count(
 
 
 def interview_times(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+    payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del rubric
-    data = Answers(payload)
     start, end = _moment(data.get("start")), _moment(data.get("end"))
     if start is None or end is None or start.tzinfo is None or end.tzinfo is None:
         return
@@ -210,10 +208,10 @@ def interview_times(
 
 
 def evaluation_after_submission(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings
+    payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del rubric, settings
-    raw = Answers(payload).get("eval_date")
+    raw = data.get("eval_date")
     received = _moment(str(payload.get("_submission_time") or ""))
     try:
         evaluated = date.fromisoformat(raw[:10]) if raw else None
@@ -248,4 +246,5 @@ def check_submission(
 ) -> list[Finding]:
     """Every finding of the domain rules on one submission."""
     settings = settings or Settings()
-    return [found for rule in RULES for found in rule(payload, rubric, settings)]
+    data = Answers(payload)
+    return [found for rule in RULES for found in rule(payload, data, rubric, settings)]

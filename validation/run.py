@@ -1,71 +1,110 @@
 """One validation of the stored submissions of an asset: suites and rules, findings recorded.
 
 The current submissions (not deleted on the server) are read from the raw landing, each with
-the form version it was filled in. Each version's generated suites (`validation.suites`) run
-on its submissions; the domain rules (`validation.rules`) run on each submission with the
-form's rubric when it is one of ours. What is found is recorded in `validation_finding`
-(`validation.store.record`): every submission read counts as checked, so a submission fixed
-on the server since closes its findings.
+the form version it was filled in. What changed since the last validation — a submission
+new or edited since, or every one when the checks themselves changed (rubric or reference
+files, htsd's version: `checks_digest`), or all with `full` — is checked by its version's
+generated suites (`validation.suites`) and the per-submission domain rules
+(`validation.rules`, with the form's rubric when it is one of ours). The cross-submission
+rules (`validation.cross`: duplicates, places, outliers, geopoints) read every current
+submission each time, since a change in one can make or clear a finding on another.
+
+What is found is recorded in `validation_finding` (`validation.store.record`): every
+submission checked counts, so one fixed on the server since closes its findings; those of a
+submission deleted on the server close too. `validation_state` keeps what each submission
+was last validated as.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from forms.findings import Finding
 from forms.rubric import Rubric
 from forms.rules import Answers
+from forms.schema import FormSchema
+from validation.cross import CROSS_RULES, check_asset
 from validation.rules import Settings, check_submission
-from validation.store import Recorded, record
+from validation.store import ACCEPTED, OPEN, Recorded, record
 from validation.suites import run_checks
-from warehouse.schema import raw_submission
+from warehouse.schema import raw_submission, validation_finding, validation_state
 from warehouse.versions import form_versions
+
+FORMS_DIR = Path(__file__).resolve().parents[1] / "forms"
+_CROSS = frozenset(CROSS_RULES)
+
+
+@cache
+def checks_digest() -> str:
+    """A digest of what the checks depend on besides the submission: the rubric and
+    reference files and htsd's version. When it changes, every submission is checked again."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(metadata.version("htsd").encode())
+    except metadata.PackageNotFoundError:
+        digest.update(b"htsd")
+    for folder in ("criteria", "reference"):
+        for path in sorted((FORMS_DIR / folder).glob("*")):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
 
 
 @dataclass
 class AssetValidation:
-    """What one validation of one asset checked and found."""
+    """What one validation of one asset checked and found, and what stands after it."""
 
     server: str
     asset_uid: str
     checked: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    current: int = 0
+    findings: list[Finding] = field(default_factory=list)  # found by this run
     recorded: Recorded = field(default_factory=Recorded)
+    # the asset's open and accepted findings after this run (rows of validation_finding)
+    standing: list[dict[str, Any]] = field(default_factory=list)
     # each submission's district code and surveyor (`username`, else `deviceid`), to sum up by
     where: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def by_rule(self) -> dict[str, int]:
-        return dict(sorted(Counter(f.rule for f in self.findings).items()))
+        return dict(sorted(Counter(f["rule"] for f in self.standing).items()))
 
     def _by(self, part: int) -> dict[str, int]:
         counts = Counter(
-            self.where.get(f.submission, ("", ""))[part] or "?"
-            for f in self.findings
-            if f.submission is not None
+            self.where.get(int(f["kobo_id"]), ("", ""))[part] or "?" for f in self.standing
         )
         return dict(sorted(counts.items()))
 
     def by_district(self) -> dict[str, int]:
-        """Findings per district code ("?" where the submission names none)."""
+        """Standing findings per district code ("?" where the submission names none)."""
         return self._by(0)
 
     def by_surveyor(self) -> dict[str, int]:
-        """Findings per surveyor: the form's `username`, else its `deviceid`."""
+        """Standing findings per surveyor: the form's `username`, else its `deviceid`."""
         return self._by(1)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "server": self.server,
+            "current": self.current,
             "checked": self.checked,
-            "findings": len(self.findings),
-            "errors": sum(f.severity == "error" for f in self.findings),
+            "findings": len(self.standing),
+            "errors": sum(f["severity"] == "error" and f["status"] == OPEN for f in self.standing),
+            "warnings": sum(
+                f["severity"] == "warning" and f["status"] == OPEN for f in self.standing
+            ),
+            "accepted": sum(f["status"] == ACCEPTED for f in self.standing),
             "by_rule": self.by_rule(),
             "by_district": self.by_district(),
             "by_surveyor": self.by_surveyor(),
@@ -75,19 +114,91 @@ class AssetValidation:
         }
 
 
-def _current(engine: Engine, server: str, asset_uid: str) -> dict[str | None, list[dict]]:
-    """The current payloads of an asset, by the form version they were filled in."""
+@dataclass
+class _Row:
+    kobo_id: int
+    version: str | None
+    content_hash: str
+    payload: dict[str, Any]
+
+
+def _current(engine: Engine, server: str, asset_uid: str) -> tuple[list[_Row], list[int]]:
+    """The current submissions of an asset, and the `_id`s deleted on the server."""
     r = raw_submission
-    by_version: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    rows: list[_Row] = []
+    deleted: list[int] = []
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(r.c.form_version, r.c.payload)
-            .where(r.c.server == server, r.c.asset_uid == asset_uid, r.c.deleted_run.is_(None))
+        result = conn.execute(
+            sa.select(r.c.kobo_id, r.c.form_version, r.c.content_hash, r.c.payload, r.c.deleted_run)
+            .where(r.c.server == server, r.c.asset_uid == asset_uid)
             .order_by(r.c.kobo_id)
         )
-        for row in rows:
-            by_version[row.form_version].append(json.loads(row.payload))
-    return by_version
+        for row in result:
+            if row.deleted_run is not None:
+                deleted.append(int(row.kobo_id))
+                continue
+            rows.append(
+                _Row(int(row.kobo_id), row.form_version, row.content_hash, json.loads(row.payload))
+            )
+    return rows, deleted
+
+
+def _validated(conn: Connection, server: str, asset_uid: str) -> dict[int, tuple[str, str]]:
+    s = validation_state
+    rows = conn.execute(
+        sa.select(s.c.kobo_id, s.c.content_hash, s.c.checks_digest).where(
+            s.c.server == server, s.c.asset_uid == asset_uid
+        )
+    )
+    return {int(row.kobo_id): (row.content_hash, row.checks_digest) for row in rows}
+
+
+def _save_validated(
+    conn: Connection,
+    server: str,
+    asset_uid: str,
+    rows: list[_Row],
+    before: Mapping[int, tuple[str, str]],
+    digest: str,
+    run_id: int | None,
+) -> None:
+    s = validation_state
+    key = sa.and_(s.c.server == server, s.c.asset_uid == asset_uid)
+    updated = [r.kobo_id for r in rows if r.kobo_id in before]
+    for start in range(0, len(updated), 500):
+        conn.execute(s.delete().where(key, s.c.kobo_id.in_(updated[start : start + 500])))
+    values = [
+        {
+            "server": server,
+            "asset_uid": asset_uid,
+            "kobo_id": r.kobo_id,
+            "content_hash": r.content_hash,
+            "checks_digest": digest,
+            "run_id": run_id,
+        }
+        for r in rows
+    ]
+    if values:
+        conn.execute(s.insert(), values)
+
+
+def standing_findings(conn: Connection, server: str, asset_uid: str) -> list[dict[str, Any]]:
+    """The open and accepted findings of the asset's current submissions."""
+    f, r = validation_finding, raw_submission
+    current = sa.select(r.c.kobo_id).where(
+        r.c.server == server, r.c.asset_uid == asset_uid, r.c.deleted_run.is_(None)
+    )
+    rows = conn.execute(
+        sa.select(f)
+        .where(
+            f.c.server == server,
+            f.c.asset_uid == asset_uid,
+            f.c.status.in_((OPEN, ACCEPTED)),
+            f.c.kobo_id.in_(current),
+        )
+        .order_by(f.c.kobo_id, f.c.rule, f.c.field_path, f.c.row_index)
+    )
+    return [dict(row._mapping) for row in rows]
 
 
 def validate_asset(
@@ -97,33 +208,64 @@ def validate_asset(
     run_id: int | None,
     rubrics: Mapping[str, Rubric],
     settings: Settings | None = None,
+    *,
+    full: bool = False,
 ) -> AssetValidation:
-    """Run the suites and rules on an asset's current submissions and record the findings."""
+    """Run the suites and rules on what changed of an asset's current submissions (all of
+    them with `full`), the cross-submission rules on all, and record the findings."""
     result = AssetValidation(server, asset_uid)
     versions = {v.uid: v.schema for v in form_versions(engine, server, asset_uid)}
     if not versions:
         return result
-    latest = list(versions.values())[-1]
-    checked: list[int] = []
-    for version, payloads in _current(engine, server, asset_uid).items():
+    latest: FormSchema = list(versions.values())[-1]
+    rows, deleted = _current(engine, server, asset_uid)
+    digest = checks_digest()
+    with engine.connect() as conn:
+        before = _validated(conn, server, asset_uid)
+    changed = [row for row in rows if full or before.get(row.kobo_id) != (row.content_hash, digest)]
+    by_version: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in changed:
+        by_version[row.version].append(row.payload)
+    own: list[Finding] = []
+    for version, payloads in by_version.items():
         schema = versions.get(version or "", latest)
         rubric = rubrics.get(schema.rubric_id or "")
-        result.findings += run_checks(schema, payloads)
+        own += run_checks(schema, payloads)
         for payload in payloads:
-            result.findings += check_submission(payload, rubric, settings)
-            kobo_id = int(payload["_id"])
-            checked.append(kobo_id)
-            answers = Answers(payload)
-            surveyor = answers.get("username") or answers.get("deviceid") or ""
-            result.where[kobo_id] = (answers.get("district") or "", surveyor)
-    result.checked = len(checked)
+            own += check_submission(payload, rubric, settings)
+    cross = check_asset([row.payload for row in rows], latest)
+    for row in rows:
+        answers = Answers(row.payload)
+        surveyor = answers.get("username") or answers.get("deviceid") or ""
+        result.where[row.kobo_id] = (answers.get("district") or "", surveyor)
+    result.findings = own + cross
+    result.checked = len(changed)
+    result.current = len(rows)
     with engine.begin() as conn:
-        result.recorded = record(
+        first = record(
             conn,
             server=server,
             asset_uid=asset_uid,
             run_id=run_id,
-            checked=checked,
-            findings=result.findings,
+            checked=[row.kobo_id for row in changed] + deleted,
+            findings=own,
+            rules=lambda rule: rule not in _CROSS,
         )
+        second = record(
+            conn,
+            server=server,
+            asset_uid=asset_uid,
+            run_id=run_id,
+            checked=[row.kobo_id for row in rows] + deleted,
+            findings=cross,
+            rules=lambda rule: rule in _CROSS,
+        )
+        result.recorded = Recorded(
+            *(
+                getattr(first, name) + getattr(second, name)
+                for name in Recorded.__dataclass_fields__
+            )
+        )
+        _save_validated(conn, server, asset_uid, changed, before, digest, run_id)
+        result.standing = standing_findings(conn, server, asset_uid)
     return result

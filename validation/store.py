@@ -5,16 +5,18 @@ validation run checked (the submissions) and what it found there:
 
 - a finding seen for the first time is inserted, open, first and last seen by this run;
 - one seen again keeps its first sighting, takes this run as its last, its current value and
-  message, and opens again if it had been closed;
-- an open finding of a checked submission that the run no longer finds is closed by it (the
-  submission was fixed on the server); findings of submissions not checked are left alone.
+  message, and opens again if it had been closed (one a data manager accepted stays
+  `accepted`: validation.review);
+- an open (or accepted) finding of a checked submission that the run no longer finds is
+  closed by it (the submission was fixed on the server); findings of submissions not
+  checked are left alone.
 
 Nothing is deleted: a closed finding stays as the record of what was wrong and when.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Connection
 from forms.findings import Finding
 from warehouse.schema import validation_finding
 
-OPEN, CLOSED = "open", "closed"
+OPEN, CLOSED, ACCEPTED = "open", "closed", "accepted"
 Key = tuple[int, str, str, str]  # kobo_id, rule, field, row index
 
 
@@ -59,12 +61,17 @@ def record(
     checked: Collection[int],
     findings: Sequence[Finding],
     now: datetime | None = None,
+    rules: Callable[[str], bool] | None = None,
 ) -> Recorded:
-    """Store one validation's findings for `checked` submissions of an asset (see above)."""
+    """Store one validation's findings for `checked` submissions of an asset (see above).
+    With `rules`, only findings of the rules it admits are this run's business: others are
+    neither inserted nor closed (a run that checks some rules on some submissions and other
+    rules on all of them records each part with its own `checked`)."""
     now = now or datetime.now(UTC)
     t = validation_finding
     mine = sa.and_(t.c.server == server, t.c.asset_uid == asset_uid)
-    found = {_key(f): f for f in findings if f.submission is not None}
+    admits = rules or (lambda _rule: True)
+    found = {_key(f): f for f in findings if f.submission is not None and admits(f.rule)}
     ids = sorted(set(checked) | {key[0] for key in found})
     existing: dict[Key, Any] = {}
     for start in range(0, len(ids), 500):
@@ -74,6 +81,8 @@ def record(
                 t.c.id, t.c.kobo_id, t.c.rule, t.c.field_path, t.c.row_index, t.c.status
             ).where(mine, t.c.kobo_id.in_(chunk))
         ):
+            if not admits(stored.rule):
+                continue
             key = (stored.kobo_id, stored.rule, stored.field_path, stored.row_index)
             existing[key] = stored
     new = seen = reopened = closed = new_errors = 0
@@ -90,6 +99,8 @@ def record(
             "closed_run": None,
         }
         row = existing.get(key)
+        if row is not None and row.status == ACCEPTED:
+            values["status"] = ACCEPTED
         if row is None:
             new += 1
             new_errors += finding.severity == "error"
@@ -119,7 +130,7 @@ def record(
     gone = [
         row.id
         for key, row in existing.items()
-        if key not in found and row.status == OPEN and key[0] in checked_set
+        if key not in found and row.status in (OPEN, ACCEPTED) and key[0] in checked_set
     ]
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
@@ -128,12 +139,16 @@ def record(
     return Recorded(new, seen, reopened, closed, new_errors)
 
 
-def open_findings(conn: Connection, server: str, asset_uid: str) -> list[dict[str, Any]]:
-    """The open findings of an asset, by submission, rule and field."""
+def open_findings(
+    conn: Connection, server: str, asset_uid: str, *, accepted: bool = False
+) -> list[dict[str, Any]]:
+    """The open findings of an asset (with `accepted`, the accepted ones too), by submission,
+    rule and field."""
     t = validation_finding
+    statuses = (OPEN, ACCEPTED) if accepted else (OPEN,)
     rows = conn.execute(
         sa.select(t)
-        .where(t.c.server == server, t.c.asset_uid == asset_uid, t.c.status == OPEN)
+        .where(t.c.server == server, t.c.asset_uid == asset_uid, t.c.status.in_(statuses))
         .order_by(t.c.kobo_id, t.c.rule, t.c.field_path, t.c.row_index)
     )
     return [dict(row._mapping) for row in rows]

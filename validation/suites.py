@@ -13,7 +13,8 @@ and gives, per level (the submission, each repeat), the column checks its questi
   `. <= b`, `. > a`, `. < b` joined by `and` (a bound on another field is not a column check);
 - `pattern`: a text matching the constraint `regex(., '...')`;
 - `date_range`: a date within `date('...')` bounds and not after today for `. <= today()`;
-- `unique`: `_id`, and `meta/instanceID` under a single `_id` (a duplicate submission).
+- `unique`: `_id` within the submissions checked together (the same `meta/instanceID` or
+  `meta/rootUuid` under two `_id`s is a cross-submission rule: `validation.cross`).
 
 `run_checks(schema, payloads)` flattens the submissions (as KoboToolbox returns them) into one
 pandas frame per level, runs each level's expectations as one GX suite, and turns every row
@@ -41,7 +42,6 @@ from forms.text import Text
 
 KEY = "_id"
 INDEX = "_index"  # the repeat index path of a repeat row, "2" or "2.1"
-INSTANCE_ID = "meta/instanceID"
 
 _COMPARISON = re.compile(r"^\s*\.\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 _DATE_BOUND = re.compile(
@@ -109,7 +109,7 @@ def _bounds(constraint: str, *, dates: bool) -> dict[str, Any] | None:
 
 def plan_checks(schema: FormSchema) -> list[Check]:
     """The column checks the form's questions imply (see the module docstring)."""
-    checks = [Check("unique", None, KEY), Check("unique", None, INSTANCE_ID)]
+    checks = [Check("unique", None, KEY)]
     for item in schema.fields:
         if not item.has_data or item.type in ("calculate", "acknowledge"):
             continue
@@ -162,8 +162,6 @@ def _rows(
     for payload in payloads:
         key = payload.get(KEY)
         row: dict[str, Any] = {KEY: key}
-        if INSTANCE_ID in payload:
-            row[INSTANCE_ID] = payload[INSTANCE_ID]
         walk(payload, None, row, key, "")
         levels[None].append(row)
     return levels

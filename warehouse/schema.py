@@ -4,7 +4,9 @@
 - `raw_submission`: every submission as last pulled, keyed by server + asset uid + Kobo `_id`.
 - `raw_submission_history`: each earlier version of an edited submission, kept whole.
 - `sync_state`: the incremental watermark per server and asset, committed with the data.
-- `validation_finding`: what the validation found, open or closed, first and last seen.
+- `validation_finding`: what the validation found, open, closed or accepted, first and last seen.
+- `review_decision`, `validation_state`, `status_push`: review decisions, what was last
+  validated, and the validation statuses pushed to the server.
 """
 
 from __future__ import annotations
@@ -152,4 +154,49 @@ validation_finding = sa.Table(
         "row_index",
         name="uq_validation_finding_key",
     ),
+)
+
+# Decisions of a data manager on a submission held by the validation (`htsd review`): every
+# decision is kept, the latest of a submission counts. Not cleared by a rebuild.
+review_decision = sa.Table(
+    "review_decision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),  # accept | reject
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_by", sa.String(255), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content_hash", sa.String(64)),  # the version of the submission decided on
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Index("ix_review_decision_key", "server", "asset_uid", "kobo_id"),
+)
+
+# What each submission was last validated as: the content hash of the version checked and
+# a digest of the checks (rubric files and htsd's version), so `htsd validate` checks only
+# what changed since; `--all` checks everything again.
+validation_state = sa.Table(
+    "validation_state",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("kobo_id", sa.BigInteger, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("checks_digest", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+)
+
+# The validation status `htsd validate --push-status` last set on the server for each
+# submission: a status on the server that differs from it was set there by a person.
+status_push = sa.Table(
+    "status_push",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("kobo_id", sa.BigInteger, primary_key=True),
+    sa.Column("status_uid", sa.String(64), nullable=False),
+    sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
 )

@@ -62,6 +62,7 @@ STAGES = {  # progress stages of a sync (etl/sync.py)
     "new": Text("tải bản ghi mới", "new submissions"),
     "sweep": Text("rà soát bản sửa, bản xóa", "checking edits and deletions"),
     "changes": Text("tải bản đã sửa", "fetching edited submissions"),
+    "validate": Text("kiểm tra dữ liệu", "validating"),
 }
 VIETNAM_TIME = Text("giờ Việt Nam", "Vietnam time")
 DRIFT_CHANGES = {
@@ -166,14 +167,31 @@ def load_line(name: str, uid: str, r: LoadResult | None, lang: str) -> str:
 
 
 def sync_run_lines(run: SyncRun, name_of: Callable[[str, str], str], lang: str) -> list[str]:
-    """Per asset of a sync: what was pulled, then its typed tables. `name_of(uid, server)`
-    names an asset."""
+    """Per asset of a sync: what was pulled, its typed tables, then its validation.
+    `name_of(uid, server)` names an asset."""
     lines = []
+    checked = {a.asset_uid: a for a in run.validation or ()}
     for m in run.manifests:
         name = name_of(m.asset_uid, m.server)
         lines.append(sync_line(name, m, lang))
         lines.append(load_line(name, m.asset_uid, run.loads.get(m.asset_uid), lang))
+        if m.asset_uid in checked:
+            lines.append(validation_line(name, checked[m.asset_uid].as_dict(), lang))
     return lines
+
+
+def validation_line(name: str, data: Mapping[str, Any], lang: str) -> str:
+    """One asset's validation: how many submissions were checked of how many, what stands
+    open (errors, warnings, accepted), what is new and what was fixed."""
+    warnings = data["warnings"]
+    return Text(
+        f"{name}: đã kiểm tra {data['checked']}/{data['current']} bản ghi; đang mở "
+        f"{data['errors']} lỗi cần sửa, {warnings} cảnh báo, {data['accepted']} đã chấp "
+        f"nhận; {data['new']} mới, {data['closed']} đã được sửa",
+        f"{name}: {data['checked']}/{data['current']} submissions checked; standing "
+        f"{data['errors']} errors to fix, {warnings} warnings, {data['accepted']} accepted; "
+        f"{data['new']} new, {data['closed']} fixed",
+    ).get(lang)
 
 
 def import_line(r: ImportResult, lang: str) -> str:

@@ -1,5 +1,5 @@
-"""`htsd sync`: pull submissions from KoboToolbox into the warehouse, then load the typed
-tables."""
+"""`htsd sync`: pull submissions from KoboToolbox into the warehouse, load the typed tables,
+then validate what changed."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ HELP = help_text(
     """Tải bản ghi từ KoboToolbox vào kho dữ liệu, chỉ phần mới hoặc đã đổi.
 
     Mỗi bản ghi được lưu nguyên gốc trước; bản sửa giữ lại phiên bản cũ; bản ghi bị xóa
-    được đánh dấu; sau đó các bảng dữ liệu của từng dự án được cập nhật. Không có --asset
+    được đánh dấu; sau đó các bảng dữ liệu của từng dự án được cập nhật và phần thay đổi
+    được kiểm tra (như htsd validate; --no-validate để bỏ qua). Không có --asset
     thì tải mọi dự án đã biết của máy chủ: mục [kobo.assets] của htsd.toml và các biểu mẫu
     htsd forms deploy đã triển khai lên đó.
     """,
     """Pull submissions from KoboToolbox into the warehouse, incrementally.
 
     Every payload is stored raw first; edits keep the earlier version; deletions are marked;
-    then each asset's typed tables are brought up to date. Without --asset, syncs every
+    then each asset's typed tables are brought up to date, and what changed is validated
+    (as htsd validate does; --no-validate skips it). Without --asset, syncs every
     asset known for the server: [kobo.assets] in htsd.toml and the forms htsd forms deploy
     put there.
     """,
@@ -51,6 +53,14 @@ HELP = help_text(
     ),
 )
 @option(
+    "--no-validate",
+    is_flag=True,
+    help=Text(
+        "Không kiểm tra dữ liệu sau khi tải (chạy htsd validate sau).",
+        "Do not validate after loading (run htsd validate later).",
+    ),
+)
+@option(
     "--json",
     "as_json",
     is_flag=True,
@@ -59,7 +69,12 @@ HELP = help_text(
 @pass_app
 @handle_errors
 def sync_command(
-    app: App, assets: tuple[str, ...], no_sweep: bool, page_size: int, as_json: bool
+    app: App,
+    assets: tuple[str, ...],
+    no_sweep: bool,
+    page_size: int,
+    no_validate: bool,
+    as_json: bool,
 ) -> None:
     """`htsd sync` (help: HELP)."""
     client = app.kobo()  # a wrong server address is said first
@@ -73,6 +88,7 @@ def sync_command(
             page_size=page_size,
             form_names=app.form_names,
             progress=progress,
+            validate=not no_validate,
         )
     if as_json:
         emit_json(run.as_dict())

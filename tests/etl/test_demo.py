@@ -22,11 +22,29 @@ def test_demo_runs_the_pipeline_for_the_six_forms(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     assets = json.loads(status.stdout)["assets"]
     expected = demo_counts(200)
+    manifest_path = tmp_path / "out" / "problems-manifest.json"
+    assert "problems seeded into the data to try the validation: out/" in result.stdout
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     by_form = {entry["form"]: entry for entry in assets.values()}
     assert sorted(by_form) == sorted(FORM_IDS)
     for form, entry in by_form.items():
         assert entry["submissions"] == expected[form], form
         assert entry["typed"]["current"] == expected[form], form
-        assert entry["typed"]["tables"][0] == form and entry["typed"]["findings"] == 0
+        assert entry["typed"]["tables"][0] == form
+        unknown_codes = [e for e in manifest if e["form"] == form and e["rule"] == "form.choice"]
+        assert entry["typed"]["findings"] == len(unknown_codes), "the load notes them too"
     assert "gia_dinh__roster__members" in by_form["gia_dinh"]["typed"]["tables"]
     assert "gia_dinh (" in result.stdout and "current rows in gia_dinh" in result.stdout
+    assert {entry["form"] for entry in manifest} >= {"gia_dinh"}
+    validated = run_htsd(
+        ["--database-url", f"sqlite:///{database}", "validate", "--json"], cwd=tmp_path
+    )
+    assert validated.returncode == 0, "the demo's sync validated already: nothing new"
+    found = sorted(
+        (f["asset"], f["submission"], f["rule"], f["field"], f["row"])
+        for f in json.loads(validated.stdout)["findings"]
+    )
+    seeded = sorted(
+        (e["asset_uid"], e["submission"], e["rule"], e["field"], e["row"]) for e in manifest
+    )
+    assert found == seeded, "exactly the seeded problems, no more, no fewer"

@@ -115,3 +115,26 @@ def test_an_unknown_asset_is_one_coded_line(
     )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "[WH002]" in result.stderr and "nothere" in result.stderr
+
+
+def test_the_data_quality_page_is_written_or_refused_in_one_line(
+    engine: Engine, family: str, warehouse_url: str, tmp_path: Path
+) -> None:
+    wrong = _payload(engine, 4)
+    wrong["household/hkh_member"] = "<b>perhaps</b>"
+    _edit(engine, family, [wrong])
+    env = {"HTSD_DATABASE_URL": warehouse_url}
+    page = tmp_path / "quality.html"
+    result = run_htsd(["validate", "--html", str(page)], cwd=tmp_path, env=env)
+    assert result.returncode == 4, result.stderr
+    assert str(page) in result.stdout
+    text = page.read_text(encoding="utf-8")
+    assert "&lt;b&gt;perhaps&lt;/b&gt;" in text and "<b>perhaps" not in text
+    assert f"/api/v2/assets/{family}/data/4/" in text, "a link opens the submission"
+    missing = run_htsd(
+        ["validate", "--html", str(tmp_path / "nofolder" / "q.html"), "--lang", "en"],
+        cwd=tmp_path,
+        env=env,
+    )
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "[VAL004]" in missing.stderr and "cannot write the data-quality page" in missing.stderr

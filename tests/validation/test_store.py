@@ -95,3 +95,48 @@ def test_findings_of_repeat_rows_are_kept_apart(engine: Engine) -> None:
     with engine.connect() as conn:
         rows = open_findings(conn, SERVER, ASSET)
     assert [r["row_index"] for r in rows] == ["1", "2"]
+
+
+def _finding(rule: str, kobo_id: int, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(rule, "q", "v", Text("x", "x"), severity, kobo_id)
+
+
+def _record(engine: Engine, checked: list[int], findings: list[Finding], **kw: object) -> Recorded:
+    with engine.begin() as conn:
+        return record(
+            conn,
+            server=SERVER,
+            asset_uid=ASSET,
+            run_id=None,
+            checked=checked,
+            findings=findings,
+            **kw,  # type: ignore[arg-type]
+        )
+
+
+def test_an_accepted_finding_stays_accepted_until_fixed(engine: Engine) -> None:
+    _record(engine, [1], [_finding("form.range", 1)])
+    t = validation_finding
+    with engine.begin() as conn:
+        conn.execute(t.update().values(status="accepted"))
+    again = _record(engine, [1], [_finding("form.range", 1)])
+    assert (again.new, again.reopened, again.new_errors) == (0, 0, 0)
+    assert [r[3] for r in _rows(engine)] == ["accepted"], "seen again, still accepted"
+    with engine.connect() as conn:
+        assert open_findings(conn, SERVER, ASSET) == []
+        assert len(open_findings(conn, SERVER, ASSET, accepted=True)) == 1
+    fixed = _record(engine, [1], [])
+    assert fixed.closed == 1 and [r[3] for r in _rows(engine)] == ["closed"]
+
+
+def test_a_scoped_record_leaves_other_rules_alone(engine: Engine) -> None:
+    _record(engine, [1, 2], [_finding("form.range", 1), _finding("duplicate.same_year", 2)])
+    # a run that checks only the cross rules on every submission: form.range is not its own
+    counts = _record(engine, [1, 2], [], rules=lambda rule: rule.startswith("duplicate."))
+    assert counts.closed == 1
+    assert [(r[0], r[1], r[3]) for r in _rows(engine)] == [
+        (1, "form.range", "open"),
+        (2, "duplicate.same_year", "closed"),
+    ]
+    ignored = _record(engine, [3], [_finding("form.range", 3)], rules=lambda r: r != "form.range")
+    assert ignored.new == 0 and len(_rows(engine)) == 2

@@ -8,59 +8,14 @@ from typing import Any
 
 from forms.build import BuildResult
 from forms.schema import FormSchema
+from tests.foreign_assets import health_post_content
 from tests.forms.conftest import Engine
 from tests.validation.test_domain_rules import HOUSEHOLD, SYSTEM, _answers
 from validation.suites import plan_checks, run_checks
 
 
-def _row(kind: str, name: str, labels: list[str], **extra: Any) -> dict[str, Any]:
-    return {"type": kind, "name": name, "$autoname": name, "label": labels, **extra}
-
-
 def _foreign() -> FormSchema:
-    """A health-post survey in English and French: a repeat of patients, a select_one and a
-    select_multiple, bounded numbers, a pattern, a question shown only sometimes."""
-    survey = [
-        _row("text", "post", ["Health post", "Poste de santé"], required=True),
-        _row(
-            "integer",
-            "beds",
-            ["Beds", "Lits"],
-            required=True,
-            constraint=". >= 0 and . <= 200",
-        ),
-        _row("text", "code", ["Code", "Code"], constraint="regex(., '^HP-[0-9]{3}$')"),
-        _row("select_one yn", "has_lab", ["Has a lab", "A un labo"], required=True),
-        _row(
-            "integer",
-            "lab_staff",
-            ["Lab staff", "Personnel du labo"],
-            required=True,
-            relevant="${has_lab} = 'yes'",
-        ),
-        {"type": "begin_repeat", "name": "patients", "label": ["Patients", "Patients"]},
-        _row("integer", "age", ["Age", "Âge"], required=True, constraint=". >= 0 and . < 120"),
-        _row("select_multiple sym", "symptoms", ["Symptoms", "Symptômes"]),
-        {"type": "end_repeat"},
-    ]
-    choices = [
-        {"list_name": ln, "name": n, "label": [en, fr]}
-        for ln, n, en, fr in [
-            ("yn", "yes", "Yes", "Oui"),
-            ("yn", "no", "No", "Non"),
-            ("sym", "fever", "Fever", "Fièvre"),
-            ("sym", "cough", "Cough", "Toux"),
-        ]
-    ]
-    content = {
-        "schema": "1",
-        "survey": survey,
-        "choices": choices,
-        "settings": {},
-        "translations": ["English (en)", "Français (fr)"],
-        "translated": ["label"],
-    }
-    return FormSchema.from_kpi_content(content)
+    return FormSchema.from_kpi_content(health_post_content())
 
 
 def _good(kobo_id: int, **changes: Any) -> dict[str, Any]:
@@ -92,20 +47,17 @@ def test_generated_suites_find_each_problem_under_its_submission() -> None:
         _good(4, beds="250"),  # above the constraint's bound
         _good(5, code="HP-1"),  # not the constraint's pattern
         _good(6, patients=[{"patients/age": "130", "patients/symptoms": "fever rash"}]),
-        _good(7, **{"meta/instanceID": "uuid:0001"}),  # the same instance as submission 1
     ]
     found = sorted(
         (f.submission or 0, f.rule, f.field, f.value, f.index) for f in run_checks(schema, payloads)
     )
     assert found == [
-        (1, "form.unique", "meta/instanceID", "uuid:0001", ()),
         (2, "form.required", "post", "", ()),
         (3, "form.choice", "has_lab", "maybe", ()),
         (4, "form.range", "beds", "250", ()),
         (5, "form.pattern", "code", "HP-1", ()),
         (6, "form.choice", "patients/symptoms", "fever rash", (1,)),
         (6, "form.range", "patients/age", "130", (1,)),
-        (7, "form.unique", "meta/instanceID", "uuid:0001", ()),
     ]
     messages = {f.rule: f.message for f in run_checks(schema, payloads)}
     assert "at most 200" in messages["form.range"].en or "below 120" in messages["form.range"].en
