@@ -53,7 +53,7 @@ def test_two_syncs_started_together(
         **{k: v for k, v in os.environ.items() if not k.startswith(("HTSD_", "KOBOTOOLBOX_"))},
         **_env(kobo_2000, warehouse_url, HTSD_LOCK_WAIT="120"),
     }
-    args = [*HTSD, "sync", "--asset", kobo_2000.asset_uid, "--json"]
+    args = [*HTSD, "sync", "--no-validate", "--asset", kobo_2000.asset_uid, "--json"]
     procs = [
         subprocess.Popen(
             args, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -77,7 +77,9 @@ def test_a_held_warehouse_refuses_with_one_line(
     """While another command holds the warehouse, a sync waits HTSD_LOCK_WAIT seconds, then
     refuses naming it; the warehouse is left as it was and no failed run is logged."""
     first = run_htsd(
-        ["sync", "--asset", kobo_2000.asset_uid], cwd=tmp_path, env=_env(kobo_2000, warehouse_url)
+        ["sync", "--no-validate", "--asset", kobo_2000.asset_uid],
+        cwd=tmp_path,
+        env=_env(kobo_2000, warehouse_url),
     )
     assert first.returncode == 0, first.stderr
     before = _counts(warehouse_url)
@@ -85,7 +87,7 @@ def test_a_held_warehouse_refuses_with_one_line(
     try:
         with warehouse_lock(engine, "sync"):
             refused = run_htsd(
-                ["--lang", "en", "sync", "--asset", kobo_2000.asset_uid],
+                ["--lang", "en", "sync", "--no-validate", "--asset", kobo_2000.asset_uid],
                 cwd=tmp_path,
                 env=_env(kobo_2000, warehouse_url, HTSD_LOCK_WAIT="1"),
             )

@@ -40,7 +40,7 @@ def test_deploy_then_sync_status_and_rebuild_by_form_name(
     assert list(uids) == list(FORM_IDS)
     kobo.generate(uids["gia_dinh"], 40)
 
-    first = run_htsd(["sync", "--json"], cwd=tmp_path, env=env)
+    first = run_htsd(["sync", "--no-validate", "--json"], cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
     pulled = json.loads(first.stdout)["assets"]
     assert set(pulled) == set(uids.values())
@@ -59,7 +59,9 @@ def test_deploy_then_sync_status_and_rebuild_by_form_name(
     assert all(f"{form} ({uid}): " in text for form, uid in uids.items()), text
 
     kobo.generate(uids["gia_dinh"], 5)
-    by_name = run_htsd(["sync", "--asset", "gia_dinh", "--json"], cwd=tmp_path, env=env)
+    by_name = run_htsd(
+        ["sync", "--no-validate", "--asset", "gia_dinh", "--json"], cwd=tmp_path, env=env
+    )
     assert by_name.returncode == 0, by_name.stderr
     assert {u: a["new"] for u, a in json.loads(by_name.stdout)["assets"].items()} == {
         uids["gia_dinh"]: 5
@@ -78,7 +80,9 @@ def test_deploy_then_sync_status_and_rebuild_by_form_name(
     changes = json.loads(drift.stdout)["changes"]
     assert [(c["change"], c["path"].split("/")[-1]) for c in changes] == [("added", "ghi_chu_them")]
 
-    typo = run_htsd(["--lang", "en", "sync", "--asset", "gia_dinhh"], cwd=tmp_path, env=env)
+    typo = run_htsd(
+        ["--lang", "en", "sync", "--no-validate", "--asset", "gia_dinhh"], cwd=tmp_path, env=env
+    )
     assert typo.returncode == 1, typo.stderr
     (line,) = typo.stderr.strip().splitlines()
     assert line.startswith("Error [SYNC002] gia_dinhh: ") and "gia_dinh, " in line, line
@@ -90,7 +94,9 @@ def test_an_address_pasted_from_the_browser_works_with_a_notice(
     _kobo, url, token = empty_kobo
     env = {"KOBOTOOLBOX_URL": url + "/#/forms", "KOBOTOOLBOX_TOKEN": token}
     result = run_htsd(
-        ["--lang", "en", "sync", "--asset", "aNothingHere12345"], cwd=tmp_path, env=env
+        ["--lang", "en", "sync", "--no-validate", "--asset", "aNothingHere12345"],
+        cwd=tmp_path,
+        env=env,
     )
     assert (
         f"Note: KOBOTOOLBOX_URL {url}/#/forms is the address of a page; using the server's, {url}"

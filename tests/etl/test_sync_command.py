@@ -30,13 +30,17 @@ def test_sync_2500_then_nothing_new(
     kobo_2500: RunningKobo, warehouse_url: str, tmp_path: Path
 ) -> None:
     env = _env(kobo_2500, warehouse_url)
-    first = run_htsd(["sync", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env)
+    first = run_htsd(
+        ["sync", "--no-validate", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env
+    )
     assert first.returncode == 0, first.stderr
     manifest = json.loads(first.stdout)["assets"][kobo_2500.asset_uid]
     assert (manifest["new"], manifest["on_server"]) == (2500, 2500)
     assert manifest["pages"] >= 6  # 3 pages of new submissions, 3 of the sweep
 
-    second = run_htsd(["sync", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env)
+    second = run_htsd(
+        ["sync", "--no-validate", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env
+    )
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)["assets"][kobo_2500.asset_uid]
     assert (again["new"], again["edited"], again["deleted"], again["unchanged"]) == (0, 0, 0, 2500)
@@ -60,12 +64,19 @@ def test_edits_deletions_and_late_arrivals(
     kobo: RunningKobo, warehouse_url: str, tmp_path: Path
 ) -> None:
     env = _env(kobo, warehouse_url)
-    assert run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env).returncode == 0
+    assert (
+        run_htsd(
+            ["sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env
+        ).returncode
+        == 0
+    )
     for kobo_id in (3, 30, 60):
         kobo.kobo.edit_submission(kobo.asset_uid, kobo_id, {"eval_year": "2027"})
     kobo.kobo.delete_submissions(kobo.asset_uid, [10, 20])
     kobo.kobo.generate(kobo.asset_uid, 4)
-    result = run_htsd(["sync", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["sync", "--no-validate", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     m = json.loads(result.stdout)["assets"][kobo.asset_uid]
     assert (m["new"], m["edited"], m["deleted"]) == (4, 3, 2)
@@ -109,7 +120,9 @@ def _all_text(warehouse_url: str) -> str:
 def test_wrong_token_one_clear_line(kobo: RunningKobo, warehouse_url: str, tmp_path: Path) -> None:
     bad = "f" * 40
     env = _env(kobo, warehouse_url, token=bad)
-    result = run_htsd(["-v", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["-v", "sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env
+    )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith(("Lỗi", "Error"))]
     assert len(errors) == 1, result.stderr
@@ -123,7 +136,9 @@ def test_wrong_token_one_clear_line(kobo: RunningKobo, warehouse_url: str, tmp_p
     )
     stored = _all_text(url)
     assert bad not in stored and "failed" in stored  # the failed run is logged, without the token
-    english = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    english = run_htsd(
+        ["--lang", "en", "sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env
+    )
     assert english.stderr.startswith("Error [KOBO401]")
 
 
@@ -138,11 +153,15 @@ def _one_error_line(result: subprocess.CompletedProcess[str], code: str, token: 
 def test_undeployed_asset_and_unreachable_server(kobo: RunningKobo, tmp_path: Path) -> None:
     draft = kobo.kobo.create_asset("hoikhuyenhoc", "Bản nháp", {"survey": [], "choices": []})
     env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": kobo.token}
-    result = run_htsd(["--lang", "en", "sync", "--asset", draft.uid], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["--lang", "en", "sync", "--no-validate", "--asset", draft.uid], cwd=tmp_path, env=env
+    )
     line = _one_error_line(result, "KOBO409", kobo.token)
     assert result.returncode == 1 and draft.uid in line and "deploy" in line
     env["KOBOTOOLBOX_URL"] = "http://127.0.0.1:9"
-    result = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["--lang", "en", "sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env
+    )
     line = _one_error_line(result, "KOBO502", kobo.token)
     assert result.returncode == 3 and "http://127.0.0.1:9" in line and "KOBOTOOLBOX_URL" in line
 
@@ -150,7 +169,7 @@ def test_undeployed_asset_and_unreachable_server(kobo: RunningKobo, tmp_path: Pa
 def test_token_without_access_is_the_404_case(kobo: RunningKobo, tmp_path: Path) -> None:
     stranger = kobo.kobo.add_user("nguoi_la")
     env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": stranger}
-    result = run_htsd(["sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    result = run_htsd(["sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "[KOBO404]" in lines[0] and kobo.asset_uid in lines[0]
@@ -163,10 +182,14 @@ def test_shared_without_view_submissions_is_the_403_case(kobo: RunningKobo, tmp_
     viewer = kobo.kobo.add_user("can_bo_xa")
     kobo.kobo.share(kobo.asset_uid, "can_bo_xa")  # view_asset only
     env = {"KOBOTOOLBOX_URL": kobo.url, "KOBOTOOLBOX_TOKEN": viewer}
-    result = run_htsd(["--lang", "en", "sync", "--asset", kobo.asset_uid], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["--lang", "en", "sync", "--no-validate", "--asset", kobo.asset_uid], cwd=tmp_path, env=env
+    )
     line = _one_error_line(result, "KOBO403", viewer)
     assert result.returncode == 1 and kobo.asset_uid in line and "share" in line
     kobo.kobo.share(kobo.asset_uid, "can_bo_xa", "view_submissions")
-    result = run_htsd(["sync", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env)
+    result = run_htsd(
+        ["sync", "--no-validate", "--asset", kobo.asset_uid, "--json"], cwd=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["assets"][kobo.asset_uid]["new"] == 250
