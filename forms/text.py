@@ -2,7 +2,8 @@
 
 Vietnamese is the default language of the forms; English is the second. In an XLSForm they
 are the translated columns `label::Tiếng Việt (vi)` and `label::English (en)` (the same for
-`hint` and `constraint_message`).
+`hint` and `constraint_message`). `local_time` shows a stored UTC time as people in Vietnam
+read it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -101,3 +104,35 @@ def format_number(value: float, lang: str = "vi") -> str:
 def number_text(value: float) -> Text:
     """`format_number` in both languages."""
     return Text(format_number(value, "vi"), format_number(value, "en"))
+
+
+VIETNAM_TIME = Text("giờ Việt Nam", "Vietnam time")
+
+
+def _vietnam() -> tzinfo:
+    """Asia/Ho_Chi_Minh; a fixed UTC+7 where the time-zone database is missing (Vietnam has
+    no daylight saving time, so both give the same clock)."""
+    try:
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=7), "ICT")
+
+
+VIETNAM = _vietnam()
+
+
+def local_time(value: str | datetime | None, lang: str) -> str:
+    """A stored (UTC) time as people read it: `2026-12-02 23:06 (giờ Việt Nam)`. JSON output
+    keeps the ISO UTC form; a value that is not a time is shown as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(VIETNAM):%Y-%m-%d %H:%M} ({VIETNAM_TIME.get(lang)})"

@@ -44,11 +44,10 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -56,9 +55,10 @@ from sqlalchemy.engine import Connection, Engine
 from forms.errors import HtsdError
 from forms.reference import Reference, english_name
 from forms.rules import Answers
-from forms.text import Text
+from forms.text import Text, local_time
 from validation.messages import ValidationCode, ValidationError
 from validation.review import held
+from validation.run import district_and_surveyor
 from warehouse.schema import kobo_asset, raw_submission, validation_finding
 from warehouse.versions import form_versions
 
@@ -98,7 +98,6 @@ STATUSES = {OPEN: Text("chưa xử lý", "open"), ACCEPTED: Text("đã chấp nh
 UNKNOWN = Text("chưa rõ", "unknown")
 EMPTY = Text("(trống)", "(empty)")
 MASKED = Text("[dữ liệu cá nhân]", "[personal data]")
-VIETNAM_TIME = Text("giờ Việt Nam", "Vietnam time")
 MISSING_FOLDER = Text("thư mục chứa không tồn tại", "the folder does not exist")
 
 T = {
@@ -229,8 +228,7 @@ def _where_from_payloads(
                 answers = Answers(json.loads(row.payload))
             except (TypeError, ValueError, AttributeError):
                 continue
-            surveyor = answers.get("username") or answers.get("deviceid") or ""
-            found[int(row.kobo_id)] = (answers.get("district") or "", surveyor)
+            found[int(row.kobo_id)] = district_and_surveyor(answers)
     return found
 
 
@@ -364,19 +362,6 @@ def data_table_url(server: str, asset_uid: str) -> str | None:
     if base is None:
         return None
     return f"{base}/#/forms/{quote(asset_uid, safe='')}/data/table"
-
-
-def _vietnam() -> tzinfo:
-    try:
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-    except ZoneInfoNotFoundError:  # no time-zone database: Vietnam keeps UTC+7 all year
-        return timezone(timedelta(hours=7), "ICT")
-
-
-def local_time(moment: datetime, lang: str) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(_vietnam()):%Y-%m-%d %H:%M} ({VIETNAM_TIME.get(lang)})"
 
 
 class _Districts:

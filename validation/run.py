@@ -62,6 +62,13 @@ def checks_digest() -> str:
     return digest.hexdigest()[:32]
 
 
+def district_and_surveyor(answers: Answers) -> tuple[str, str]:
+    """A submission's district code and surveyor (`username`, else `deviceid`), "" when it
+    names none: what findings are summed up by."""
+    surveyor = answers.get("username") or answers.get("deviceid") or ""
+    return answers.get("district") or "", surveyor
+
+
 @dataclass
 class AssetValidation:
     """What one validation of one asset checked and found, and what stands after it."""
@@ -235,9 +242,7 @@ def validate_asset(
             own += check_submission(payload, rubric, settings)
     cross = check_asset([row.payload for row in rows], latest)
     for row in rows:
-        answers = Answers(row.payload)
-        surveyor = answers.get("username") or answers.get("deviceid") or ""
-        result.where[row.kobo_id] = (answers.get("district") or "", surveyor)
+        result.where[row.kobo_id] = district_and_surveyor(Answers(row.payload))
     result.findings = own + cross
     result.checked = len(changed)
     result.current = len(rows)

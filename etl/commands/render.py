@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.progress import (
@@ -30,7 +28,7 @@ from etl.pipeline import Progress as ProgressCallback
 from etl.pipeline import SyncRun
 from etl.sync import SyncManifest
 from forms.errors import HtsdError
-from forms.text import Text
+from forms.text import Text, local_time
 from warehouse.drift import Drift
 from warehouse.export import ExportResult
 from warehouse.load import LoadResult
@@ -64,7 +62,6 @@ STAGES = {  # progress stages of a sync (etl/sync.py)
     "changes": Text("tải bản đã sửa", "fetching edited submissions"),
     "validate": Text("kiểm tra dữ liệu", "validating"),
 }
-VIETNAM_TIME = Text("giờ Việt Nam", "Vietnam time")
 DRIFT_CHANGES = {
     "renamed": Text("đổi tên", "renamed"),
     "added": Text("thêm", "added"),
@@ -76,35 +73,6 @@ DRIFT_CHANGES = {
 def error_line(error: HtsdError, lang: str) -> str:
     """`Lỗi [CODE] where: what — fix` (`Error ...` in English)."""
     return f"{ERROR.get(lang)} {error.render(lang)}"
-
-
-def _vietnam() -> tzinfo:
-    """Asia/Ho_Chi_Minh; a fixed UTC+7 where the time-zone database is missing (Vietnam has
-    no daylight saving time, so both give the same clock)."""
-    try:
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-    except ZoneInfoNotFoundError:
-        return timezone(timedelta(hours=7), "ICT")
-
-
-VIETNAM = _vietnam()
-
-
-def local_time(value: str | datetime | None, lang: str) -> str:
-    """A stored (UTC) time as people read it: `2026-12-02 23:06 (giờ Việt Nam)`. JSON output
-    keeps the ISO UTC form; a value that is not a time is shown as it is."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    else:
-        moment = value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(VIETNAM):%Y-%m-%d %H:%M} ({VIETNAM_TIME.get(lang)})"
 
 
 def findings_text(count: int, when: Text | None = None) -> Text:

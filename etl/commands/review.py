@@ -91,58 +91,43 @@ def _decide(
     click.echo(line.get(app.lang))
 
 
-@review_group.command(
-    "accept",
-    help=help_text(
-        "Chấp nhận một bản ghi bị giữ lại mà không cần sửa (ví dụ: số liệu đúng dù bất thường).",
-        "Accept a held submission without a fix (e.g. an unusual but true answer).",
-        'htsd review accept 1234 --reason "$REASON" --by qldl_bakan',
-    ),
-)
-@click.argument("submission", type=int, metavar="_ID")
-@_reason
-@_by
-@ASSETS_OPTION
-@JSON_OPTION
-@pass_app
-@handle_errors
-def accept_command(
-    app: App,
-    submission: int,
-    reason: str,
-    decided_by: str | None,
-    assets: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    """`htsd review accept`."""
-    _decide(app, ACCEPT, submission, reason, decided_by, assets, as_json)
+def _decision_command(decision: str, vi: str, en: str) -> click.Command:
+    """`htsd review accept` or `htsd review reject`: the same arguments, one decision."""
+
+    @review_group.command(
+        decision,
+        help=help_text(vi, en, f'htsd review {decision} 1234 --reason "$REASON" --by qldl_bakan'),
+    )
+    @click.argument("submission", type=int, metavar="_ID")
+    @_reason
+    @_by
+    @ASSETS_OPTION
+    @JSON_OPTION
+    @pass_app
+    @handle_errors
+    def decide_command(
+        app: App,
+        submission: int,
+        reason: str,
+        decided_by: str | None,
+        assets: tuple[str, ...],
+        as_json: bool,
+    ) -> None:
+        _decide(app, decision, submission, reason, decided_by, assets, as_json)
+
+    return decide_command
 
 
-@review_group.command(
-    "reject",
-    help=help_text(
-        "Loại hẳn một bản ghi: không bao giờ vào điểm số và báo cáo.",
-        "Reject a submission for good: it never reaches the scores or the report.",
-        'htsd review reject 1234 --reason "$REASON" --by qldl_bakan',
-    ),
+accept_command = _decision_command(
+    ACCEPT,
+    "Chấp nhận một bản ghi bị giữ lại mà không cần sửa (ví dụ: số liệu đúng dù bất thường).",
+    "Accept a held submission without a fix (e.g. an unusual but true answer).",
 )
-@click.argument("submission", type=int, metavar="_ID")
-@_reason
-@_by
-@ASSETS_OPTION
-@JSON_OPTION
-@pass_app
-@handle_errors
-def reject_command(
-    app: App,
-    submission: int,
-    reason: str,
-    decided_by: str | None,
-    assets: tuple[str, ...],
-    as_json: bool,
-) -> None:
-    """`htsd review reject`."""
-    _decide(app, REJECT, submission, reason, decided_by, assets, as_json)
+reject_command = _decision_command(
+    REJECT,
+    "Loại hẳn một bản ghi: không bao giờ vào điểm số và báo cáo.",
+    "Reject a submission for good: it never reaches the scores or the report.",
+)
 
 
 @review_group.command(
