@@ -200,3 +200,110 @@ status_push = sa.Table(
     sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
 )
+
+# -- scores, recognition and the registry (migration 0012) ---------------------------------
+
+# The authoritative score of each current, released submission of a scored form, from the
+# rubric valid on its evaluation date (`forms.rubric.Rubric.score`), with the device's
+# provisional score beside it. Recomputed from the raw landing and the rubric files by every
+# scoring run (`htsd sync`, `htsd rebuild`, `htsd score`): it holds no fact of its own.
+score = sa.Table(
+    "score",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("kobo_id", sa.BigInteger, primary_key=True),
+    sa.Column("form_name", sa.String(64), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),  # the version scored
+    sa.Column("rubric_id", sa.String(64), nullable=False),
+    sa.Column("rubric_version", sa.String(32), nullable=False),
+    sa.Column("eval_date", sa.Date),
+    sa.Column("year", sa.Integer),  # the evaluation year (eval_year, else eval_date's year)
+    sa.Column("era", sa.Integer),  # the era of administrative units on eval_date
+    sa.Column("district_code", sa.String(8)),  # the (former) district chosen
+    sa.Column("commune_code", sa.String(8)),  # GSO code of the commune, in the units of era
+    sa.Column("subject_key", sa.Text),  # who was evaluated (forms.subjects), None when unknown
+    sa.Column("total", sa.Float, nullable=False),
+    sa.Column("max_total", sa.Float, nullable=False),
+    sa.Column("applicable_max", sa.Float, nullable=False),
+    sa.Column("pass_points", sa.Float, nullable=False),
+    sa.Column("percent", sa.Integer),
+    sa.Column("assessable", sa.Boolean, nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("class_id", sa.String(32), nullable=False),
+    sa.Column("score_provisional", sa.Boolean, nullable=False),
+    sa.Column("pass_provisional", sa.Boolean, nullable=False),
+    sa.Column("missing_items", sa.Integer, nullable=False),
+    sa.Column("device_total", sa.Float),  # what the tablet computed (provisional)
+    sa.Column("device_class", sa.String(32)),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+    sa.Index("ix_score_year", "form_name", "year"),
+)
+
+# One row per rubric item of each scored submission: the answer it used (recomputed for
+# derived items; the device's stored answer beside it), points and maximum.
+score_item = sa.Table(
+    "score_item",
+    metadata,
+    sa.Column("server", sa.String(255), primary_key=True),
+    sa.Column("asset_uid", sa.String(64), primary_key=True),
+    sa.Column("kobo_id", sa.BigInteger, primary_key=True),
+    sa.Column("item_id", sa.String(32), primary_key=True),
+    sa.Column("group_id", sa.String(32), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),  # the form field of the item
+    sa.Column("answer", sa.String(32)),
+    sa.Column("device_answer", sa.String(32)),
+    sa.Column("derived", sa.Boolean, nullable=False),
+    sa.Column("points", sa.Float, nullable=False),
+    sa.Column("max_points", sa.Float, nullable=False),
+    sa.Column("applicable_max", sa.Float, nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+)
+
+# One row per evaluated household, clan, village or unit per year: the latest released
+# evaluation of that year counts (`kobo_id`); `evaluations` says how many there were.
+recognition = sa.Table(
+    "recognition",
+    metadata,
+    sa.Column("form_name", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("subject_key", sa.Text, primary_key=True),
+    sa.Column("server", sa.String(255), nullable=False),
+    sa.Column("asset_uid", sa.String(64), nullable=False),
+    sa.Column("kobo_id", sa.BigInteger, nullable=False),
+    sa.Column("evaluations", sa.Integer, nullable=False),
+    sa.Column("era", sa.Integer),
+    sa.Column("district_code", sa.String(8)),
+    sa.Column("commune_code", sa.String(8)),
+    sa.Column("assessable", sa.Boolean, nullable=False),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("class_id", sa.String(32), nullable=False),
+    sa.Column("provisional", sa.Boolean, nullable=False),
+)
+
+# Registry denominators per commune (GSO code, in the units of that year) and year, as the
+# data manager imported them (`htsd reference import`): `measure` is one of
+# `forms.registry.MEASURES` (families, clans, villages, units, cadres). The latest import of
+# a (commune, year, measure) replaces the earlier one.
+registry_count = sa.Table(
+    "registry_count",
+    metadata,
+    sa.Column("commune_code", sa.String(8), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("measure", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),  # the file name imported
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+)
+
+# The villages (thôn, bản, tổ dân phố) of each commune, imported with the registry.
+registry_village = sa.Table(
+    "registry_village",
+    metadata,
+    sa.Column("village_code", sa.String(32), primary_key=True),
+    sa.Column("commune_code", sa.String(8), nullable=False),
+    sa.Column("village_name", sa.Text, nullable=False),
+    sa.Column("commune_code_until_2020", sa.String(8)),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
+)
