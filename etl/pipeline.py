@@ -35,6 +35,7 @@ from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, fetch_deployed_version, sync_asset
 from forms.build import BuildResult
 from forms.errors import RemoteError
+from forms.reference import Reference
 from forms.rubric_load import load_rubrics
 from validation.batch import validate_batch
 from validation.quality_page import quality_page
@@ -43,6 +44,7 @@ from validation.review import (
     Decision,
     decide,
     find_submission,
+    held_ids_select,
     held_submissions,
     submission_states,
 )
@@ -64,6 +66,7 @@ from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.migrate import upgrade
 from warehouse.runlog import logged_run
 from warehouse.schema import kobo_asset
+from warehouse.scores import AssetScores, score_assets
 from warehouse.status import warehouse_status
 
 __all__ = ["Engine", "open_warehouse", "read_form"]
@@ -206,6 +209,7 @@ class SyncRun:
     manifests: list[SyncManifest]
     loads: dict[str, LoadResult | None]
     validation: list[AssetValidation] | None = None  # None: not validated (--no-validate)
+    scores: list[AssetScores] | None = None  # None: not scored (not validated)
 
     @property
     def new_errors(self) -> int:
@@ -214,6 +218,7 @@ class SyncRun:
     def as_dict(self) -> dict[str, Any]:
         loads = _loads_dict(self.loads)
         checked = {a.asset_uid: a.as_dict() for a in self.validation or ()}
+        scored = {a.asset_uid: a.as_dict() for a in self.scores or ()}
         return {
             "run_id": self.run_id,
             "assets": {
@@ -221,6 +226,7 @@ class SyncRun:
                     **m.as_dict(),
                     "load": loads.get(m.asset_uid),
                     "validation": checked.get(m.asset_uid),
+                    "score": scored.get(m.asset_uid),
                 }
                 for m in self.manifests
             },
@@ -239,7 +245,7 @@ def sync(
     validate: bool = True,
 ) -> SyncRun:
     """Pull the given assets into the raw landing, load their typed tables, then (unless
-    `validate` is false) validate what changed."""
+    `validate` is false) validate what changed and score what is released."""
     with (
         warehouse_lock(engine, "sync"),
         logged_run(engine, "sync", {"assets": list(assets), "server": client.server}) as run,
@@ -257,12 +263,16 @@ def sync(
             )
         loads = load_typed(engine, client.server, assets, run.id, form_names)
         checked: list[AssetValidation] | None = None
+        scored: list[AssetScores] | None = None
         if validate:
             for uid in assets:
                 progress(uid, "validate", 0, None)
             chosen = [(client.server, uid) for uid in assets if loads.get(uid) is not None]
             checked = _validate_assets(engine, chosen, run.id)
-        result = SyncRun(run.id, manifests, loads, checked)
+            for uid in assets:
+                progress(uid, "score", 0, None)
+            scored = score_released(engine, chosen, run.id)
+        result = SyncRun(run.id, manifests, loads, checked, scored)
         run.counts = {"assets": result.as_dict()["assets"]}
     return result
 
@@ -330,19 +340,27 @@ def import_files(
 class RebuildRun:
     run_id: int
     results: list[LoadResult]
+    scores: list[AssetScores]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"assets": {r.asset_uid: r.as_dict() for r in self.results}}
+        scored = {a.asset_uid: a.as_dict() for a in self.scores}
+        return {
+            "assets": {
+                r.asset_uid: {**r.as_dict(), "score": scored.get(r.asset_uid)} for r in self.results
+            }
+        }
 
 
 def rebuild(engine: Engine, asset_uid: str | None = None) -> RebuildRun:
-    """Drop and recreate the typed tables of every asset (or of one) from the raw landing."""
+    """Drop and recreate the typed tables of every asset (or of one) from the raw landing,
+    and score them again from the rubric files."""
     with (
         warehouse_lock(engine, "rebuild"),
         logged_run(engine, "rebuild", {"asset": asset_uid}) as run,
     ):
         results = rebuild_tables(engine, asset_uid=asset_uid, run_id=run.id)
-        result = RebuildRun(run.id, results)
+        chosen = [(r.server, r.asset_uid) for r in results]
+        result = RebuildRun(run.id, results, score_released(engine, chosen, run.id))
         run.counts = result.as_dict()
     return result
 
@@ -353,6 +371,7 @@ class ValidateRun:
 
     run_id: int
     assets: list[AssetValidation]
+    scores: list[AssetScores]
 
     @property
     def new_errors(self) -> int:
@@ -363,6 +382,7 @@ class ValidateRun:
             "run_id": self.run_id,
             "new_errors": self.new_errors,
             "assets": {a.asset_uid: a.as_dict() for a in self.assets},
+            "scores": {a.asset_uid: a.as_dict() for a in self.scores},
             "findings": [
                 {
                     "rule": f["rule"],
@@ -409,9 +429,20 @@ def validate(
         warehouse_lock(engine, "validate"),
         logged_run(engine, "validate", {"assets": [uid for _, uid in assets], "all": full}) as run,
     ):
-        result = ValidateRun(run.id, _validate_assets(engine, assets, run.id, full=full))
+        checked = _validate_assets(engine, assets, run.id, full=full)
+        result = ValidateRun(run.id, checked, score_released(engine, assets, run.id))
         run.counts = {"assets": {a.asset_uid: a.as_dict() for a in result.assets}}
     return result
+
+
+def score_released(
+    engine: Engine, assets: Sequence[tuple[str, str]], run_id: int | None
+) -> list[AssetScores]:
+    """Score the released submissions of the assets (those of unscored forms are left out),
+    leaving out what the validation holds."""
+    return score_assets(
+        engine, assets, load_rubrics(), Reference.load(), exclude=held_ids_select, run_id=run_id
+    )
 
 
 def _validate_assets(
@@ -547,6 +578,7 @@ def review(
                 decided_by=decided_by,
                 run_id=run.id,
             )
+        score_released(engine, [(server, uid)], run.id)
         run.counts = result.as_dict()
     return result
 

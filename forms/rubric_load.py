@@ -8,6 +8,7 @@ format is described in forms/criteria/README.md.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ from forms.rules import OPS, RULES, VALUE_KINDS, Condition, Derivation, ValueSou
 from forms.text import Text
 
 CRITERIA_DIR = Path(__file__).parent / "criteria"
+CRITERIA_ENV = "HTSD_CRITERIA_DIR"  # a folder of rubric files to score with instead
 RUBRIC_IDS: tuple[str, ...] = ("gia_dinh", "dong_ho", "cong_dong", "don_vi", "clc")
 KINDS = ("title", "index")
 
@@ -874,10 +876,18 @@ def load_rubric(path: Path) -> Rubric:
     return rubric
 
 
-def load_rubrics(directory: Path = CRITERIA_DIR) -> dict[str, Rubric]:
+def criteria_dir() -> Path:
+    """The rubric files the warehouse scores with: the folder named by HTSD_CRITERIA_DIR when
+    set (a data manager's edited copy), else the shipped forms/criteria."""
+    chosen = os.environ.get(CRITERIA_ENV, "").strip()
+    return Path(chosen) if chosen else CRITERIA_DIR
+
+
+def load_rubrics(directory: Path | None = None) -> dict[str, Rubric]:
     """Every rubric the forms need, by id, each with the other rubric files of its form (for
     other periods or levels, e.g. `don_vi_xa` beside `don_vi`) as its `variants`; raises the
-    first problem found."""
+    first problem found. `directory` defaults to `criteria_dir()`."""
+    directory = criteria_dir() if directory is None else directory
     rubrics = {rubric_id: load_rubric(directory / f"{rubric_id}.yaml") for rubric_id in RUBRIC_IDS}
     for path in sorted(directory.glob("*.yaml")):
         if path.stem not in RUBRIC_IDS:

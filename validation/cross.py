@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ from forms.reference import (
 )
 from forms.rubric_load import display_path
 from forms.schema import FormSchema
+from forms.subjects import Identity, identity_of, subject_of
 from forms.text import Text, format_number
 
 CROSS_RULES: tuple[str, ...] = (
@@ -80,14 +80,12 @@ CROSS_RULES: tuple[str, ...] = (
 
 BOXES = "province_bounding_boxes.csv"
 BOX_COLUMNS = ("province", "valid_from", "valid_to", "min_lat", "max_lat", "min_lon", "max_lon")
-OTHER_VILLAGE = "other"
 Z_FACTOR = 0.6745
 Z_LIMIT = 3.5
 MIN_GROUP = 10
 NOT_MEASURES = ("eval_year",)  # integer questions that are not measures
 INSTANCE_KEYS = ("meta/instanceID", "meta/rootUuid")
 _COMMUNE_FIELD = re.compile(r"^commune_e(\d+)$")
-_SPACES = re.compile(r"\s+")
 
 
 # -- reading payloads ------------------------------------------------------------------------
@@ -196,10 +194,6 @@ def _submissions(
         era = days.era(day) if day else None
         found.append(_Submission(kobo_id, payload, day, era, _chosen_commune(payload, era, fields)))
     return found
-
-
-def _normalised(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
 
 
 def _number(value: float) -> Text:
@@ -324,48 +318,6 @@ def _boxes(directory: Path) -> tuple[_Box, ...]:
 # -- duplicate.same_year ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Identity:
-    """How a form's subject is told apart: the field that marks the form, the name field
-    (None: the village is the subject), an optional code field, whether the village counts."""
-
-    marker: str
-    subject: Text
-    name: str | None
-    name_label: Text
-    code: str | None = None
-    code_label: Text | None = None
-    by_village: bool = True
-
-
-IDENTITIES = (
-    _Identity(
-        "hh_code",
-        Text("hộ", "household"),
-        "head_name",
-        Text("tên chủ hộ", "head's name"),
-        code="hh_code",
-        code_label=Text("mã hộ", "household code"),
-    ),
-    _Identity("clan_name", Text("dòng họ", "clan"), "clan_name", Text("tên dòng họ", "clan name")),
-    _Identity(
-        "unit_name",
-        Text("đơn vị", "unit"),
-        "unit_name",
-        Text("tên đơn vị", "unit name"),
-        by_village=False,
-    ),
-    _Identity(
-        "community_type",
-        Text("thôn, bản, tổ dân phố", "village"),
-        None,
-        Text("tên thôn", "village name"),
-        code="village",
-        code_label=Text("mã thôn", "village code"),
-    ),
-)
-
-
 class _Evaluated(NamedTuple):
     """One submission of a duplicate group: when, its exact commune, the field and answer."""
 
@@ -386,54 +338,35 @@ def _same_place(first: _Evaluated, later: _Evaluated) -> bool:
 
 
 def _key(
-    sub: _Submission, identity: _Identity, fields: _Fields, places: _Places
+    sub: _Submission, identity: Identity, fields: _Fields, places: _Places
 ) -> tuple[tuple[str, ...], _Evaluated] | None:
     """The group key of a submission's subject (without the year) and its group entry."""
-    payload, commune = sub.payload, sub.commune
-    exact = (commune.era, commune.code) if commune else None
+    commune = sub.commune
     if commune is None:
         now = ""
     elif commune.era == 2:  # compared through its unit of 2025
         now = "3:" + places.crosswalk.get(commune.code, commune.code)
     else:
         now = f"{commune.era}:{commune.code}"
-    village = fields.get(payload, "village")
-    coded = village if village and village != OTHER_VILLAGE else None
-    village_name = fields.get(payload, "village_other")
-    where: tuple[int, str] | None = exact
-    key: tuple[str, ...]
-    if identity.name is None:  # the village itself is evaluated
-        if coded:
-            key, field, shown, where = ("code", coded), "village", coded, None
-        elif village_name:
-            key, field, shown = (now, _normalised(village_name)), "village_other", village_name
-        else:
-            return None
-    else:
-        if not identity.by_village:
-            place: tuple[str, ...] = (now,)
-        elif coded:
-            place, where = ("code", coded), None  # a village code is unique in the province
-        else:
-            place = (now, _normalised(village_name or ""))
-        code = fields.get(payload, identity.code) if identity.code else None
-        name = fields.get(payload, identity.name)
-        if code and identity.code:
-            key, field, shown = (*place, "code", _normalised(code)), identity.code, code
-        elif name:
-            key, field, shown = (*place, "name", _normalised(name)), identity.name, name
-        else:
-            return None
+    found = subject_of(identity, lambda name: fields.get(sub.payload, name), now)
+    if found is None:
+        return None
+    where = None if found.by_village_code or commune is None else (commune.era, commune.code)
     entry = _Evaluated(
-        sub.day or date.max, sub.id, where, fields.path(field), shown, field == identity.code
+        sub.day or date.max,
+        sub.id,
+        where,
+        fields.path(found.field),
+        found.shown,
+        found.field == identity.code,
     )
-    return key, entry
+    return found.key, entry
 
 
 def duplicate_same_year(
     subs: Sequence[_Submission], fields: _Fields, places: _Places
 ) -> Iterator[Finding]:
-    identity = next((i for i in IDENTITIES if i.marker in fields.paths), None)
+    identity = identity_of(fields.paths)
     if identity is None:
         return
     groups: dict[tuple[str, ...], list[_Evaluated]] = defaultdict(list)
@@ -459,7 +392,7 @@ def duplicate_same_year(
                 )
 
 
-def _duplicate_message(identity: _Identity, year: str, first: int, later: _Evaluated) -> Text:
+def _duplicate_message(identity: Identity, year: str, first: int, later: _Evaluated) -> Text:
     what = (identity.code_label if later.by_code else None) or identity.name_label
     if identity.name is None:
         where = Text("", "") if later.by_code else Text(", cùng xã", ", same commune")

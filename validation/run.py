@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from forms.findings import Finding
 from forms.rubric import Rubric
+from forms.rubric_load import criteria_dir
 from forms.rules import Answers
 from forms.schema import FormSchema
 from validation.cross import CROSS_RULES, check_asset
@@ -54,8 +55,8 @@ def checks_digest() -> str:
         digest.update(metadata.version("htsd").encode())
     except metadata.PackageNotFoundError:
         digest.update(b"htsd")
-    for folder in ("criteria", "reference"):
-        for path in sorted((FORMS_DIR / folder).glob("*")):
+    for folder in (criteria_dir(), FORMS_DIR / "reference"):
+        for path in sorted(folder.glob("*")):
             if path.is_file():
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
