@@ -31,7 +31,7 @@ $(JS_STAMP): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 
 jsdeps: $(JS_STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) sysdeps
 	$(BIN)/htsd demo
 
 lint: $(STAMP)

@@ -19,6 +19,8 @@ from etl.commands import (
     forms,
     importer,
     kobo,
+    reference,
+    report,
     review,
     status,
     sync,
@@ -117,7 +119,20 @@ def main(
     ctx.obj = App(settings=settings, silent=silent)
 
 
-for _module in (db, demo, export, importer, kobo, review, status, sync, validate, warehouse):
+for _module in (
+    db,
+    demo,
+    export,
+    importer,
+    kobo,
+    reference,
+    report,
+    review,
+    status,
+    sync,
+    validate,
+    warehouse,
+):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 forms.forms_group.add_command(deploy.deploy_command)

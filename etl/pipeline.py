@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +37,9 @@ from etl.sync import SyncManifest, fetch_deployed_version, sync_asset
 from forms.build import BuildResult
 from forms.errors import RemoteError
 from forms.reference import Reference
+from forms.registry import RegistryCode, RegistryError, RegistryFile
 from forms.rubric_load import load_rubrics
+from forms.targets import load_targets
 from validation.batch import validate_batch
 from validation.quality_page import quality_page
 from validation.quality_page import write_quality_page as save_quality_page
@@ -62,8 +65,13 @@ from warehouse.drift import Drift, asset_drift
 from warehouse.load import LoadResult, load_asset
 from warehouse.load import rebuild as rebuild_tables
 from warehouse.lock import warehouse_lock
+from warehouse.marts import report_data
 from warehouse.messages import WarehouseCode, WarehouseError
 from warehouse.migrate import upgrade
+from warehouse.registry import RegistryImport
+from warehouse.registry import store as store_registry
+from warehouse.report.data import ReportData
+from warehouse.report.render import ReportFiles, write_report
 from warehouse.runlog import logged_run
 from warehouse.schema import kobo_asset
 from warehouse.scores import AssetScores, score_assets
@@ -643,3 +651,107 @@ def write_quality_page(
         checked=sum(a.checked for a in run.assets),
     )
     return save_quality_page(path, html)
+
+
+# -- the registry of denominators -----------------------------------------------------------
+
+
+def import_registry(engine: Engine, registry: RegistryFile) -> RegistryImport:
+    """Store a registry file read by `forms.registry.read_registry` (`htsd reference
+    import`), in one transaction under the lock and a run-log entry. A file with any problem
+    stores nothing: REG000 (the run is logged as failed)."""
+    arguments = {"file": registry.display}
+    with (
+        warehouse_lock(engine, "reference import"),
+        logged_run(engine, "reference import", arguments) as run,
+    ):
+        if registry.problems:
+            raise RegistryError(
+                RegistryCode.REJECTED, registry.display, {"count": len(registry.problems)}
+            )
+        with engine.begin() as conn:
+            result = store_registry(conn, registry, run.id)
+        run.counts = result.as_dict()
+    return result
+
+
+# -- the committee's report ---------------------------------------------------------------------
+
+
+@dataclass
+class ReportRun:
+    """What `htsd report` wrote: the files and the headline rates."""
+
+    run_id: int
+    data: ReportData
+    files: ReportFiles
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "year": self.data.year,
+            "files": {
+                kind: str(path) if path else None
+                for kind, path in (
+                    ("html", self.files.html),
+                    ("pdf", self.files.pdf),
+                    ("xlsx", self.files.xlsx),
+                )
+            },
+            "targets": self.data.targets_source.as_dict(),
+            "held": self.data.held,
+            "headline": [
+                {
+                    "title": row.title,
+                    "evaluated": row.evaluated,
+                    "recognised": row.recognised,
+                    "denominator": row.denominator,
+                    "rate": row.rate,
+                    "target": row.target,
+                    "achieved": row.achieved,
+                    "provisional": row.provisional,
+                }
+                for row in self.data.headline
+            ],
+        }
+
+
+def held_counts(engine: Engine) -> tuple[int, dict[str, int]]:
+    """How many submissions the validation holds now, and per rule (a rejected submission
+    with no open error counts under `review.rejected`)."""
+    total, by_rule = 0, Counter[str]()
+    with engine.connect() as conn:
+        for server, uid in stored_assets(engine):
+            for item in held_submissions(conn, server, uid):
+                total += 1
+                rules = {f["rule"] for f in item["findings"] if f["severity"] == "error"}
+                by_rule.update(rules or {"review.rejected"})
+    return total, dict(sorted(by_rule.items()))
+
+
+def report(
+    engine: Engine,
+    year: int,
+    out_dir: Path,
+    *,
+    lang: str = "vi",
+    pdf: bool = True,
+    remote_reading: str = "points",
+) -> ReportRun:
+    """Write the committee's report for `year` (HTML, PDF for A4, Excel) into `out_dir`."""
+    arguments = {"year": year, "lang": lang, "out": str(out_dir), "pdf": pdf}
+    with logged_run(engine, "report", arguments) as run:
+        held, by_rule = held_counts(engine)
+        data = report_data(
+            engine,
+            year,
+            Reference.load(),
+            load_targets().for_year(year, remote_reading),
+            load_rubrics(),
+            exclude=held_ids_select,
+            held=held,
+            held_by_rule=by_rule,
+        )
+        result = ReportRun(run.id, data, write_report(data, out_dir, lang, pdf=pdf))
+        run.counts = result.as_dict()
+    return result

@@ -22,10 +22,12 @@ from etl.commands.common import App, families_option, handle_errors, pass_app
 from etl.commands.i18n import command, help_text, option
 from etl.config import Settings
 from forms.build import build_forms
+from forms.registry import read_registry
 from forms.text import Text
 from localkobo import LocalKoboServer
 from localkobo.problems import answer_campaign, seed_problems
 from localkobo.province import demo_counts, province_kobo
+from localkobo.registry import busiest_year, demo_registry, write_registry
 from warehouse.db import redact_url
 
 HELP = help_text(
@@ -33,14 +35,16 @@ HELP = help_text(
 
     Dựng sáu biểu mẫu, triển khai lên một máy chủ cục bộ tương thích KoboToolbox, điền bản
     ghi mẫu cho cả tỉnh (khoảng 3% có lỗi cài sẵn, --problems), tải chúng vào một kho dữ
-    liệu SQLite mới trong thư mục OUT, nạp các bảng dữ liệu, kiểm tra rồi in tình trạng.
+    liệu SQLite mới trong thư mục OUT, nạp các bảng dữ liệu, kiểm tra, chấm điểm, nạp sổ
+    mẫu số (OUT/registry-NĂM.csv) rồi viết báo cáo của Ban chỉ đạo (OUT/bao-cao).
     """,
     """Run the whole pipeline on generated data: no account, no network.
 
     Builds the six forms, deploys them to a local KoboToolbox-compatible server, fills them
     with synthetic submissions for the province (about 3% with a seeded problem,
     --problems), syncs them into a fresh SQLite warehouse in OUT, loads the typed tables,
-    validates them and prints the status.
+    validates and scores them, imports a registry of denominators (OUT/registry-YEAR.csv)
+    and writes the steering committee's report (OUT/bao-cao).
     """,
     "htsd demo --out demo-output --submissions 2500",
 )
@@ -119,6 +123,16 @@ def demo_command(app: App, out: str, submissions: int, seed: int, problems: floa
         data = pipeline.status(engine)
         data["warehouse"] = redact_url(settings.database_url)
         for line in render.status_lines(data, lang):
+            click.echo(line)
+        assets = {r.form: r.asset_uid for r in deployed}
+        year = busiest_year(kobo, assets["gia_dinh"])
+        registry = write_registry(
+            demo_registry(kobo, assets, year, seed=seed), folder / f"registry-{year}.csv"
+        )
+        imported = pipeline.import_registry(engine, read_registry(registry))
+        click.echo(render.registry_line(imported, lang))
+        written = pipeline.report(engine, year, folder / "bao-cao", lang=lang)
+        for line in render.report_lines(written, lang):
             click.echo(line)
     engine.dispose()
     click.echo(f"{render.WAREHOUSE.get(lang)}: {database}")

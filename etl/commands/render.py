@@ -25,13 +25,14 @@ from rich.progress import (
 from etl.importer import ImportResult
 from etl.kobo.deploy import DeployResult
 from etl.pipeline import Progress as ProgressCallback
-from etl.pipeline import SyncRun
+from etl.pipeline import ReportRun, SyncRun
 from etl.sync import SyncManifest
 from forms.errors import HtsdError
-from forms.text import Text, local_time
+from forms.text import Text, format_number, local_time
 from warehouse.drift import Drift
 from warehouse.export import ExportResult
 from warehouse.load import LoadResult
+from warehouse.registry import RegistryImport
 
 INTERRUPTED = Text("Đã dừng", "Interrupted")
 ERROR = Text("Lỗi", "Error")
@@ -362,3 +363,46 @@ def assets_block(forms: Mapping[str, str], lang: str) -> list[str]:
         "[kobo.assets]",
         *(f'{form} = "{uid}"' for form, uid in forms.items()),
     ]
+
+
+# -- registry and report ---------------------------------------------------------------------
+
+
+def registry_line(result: RegistryImport, lang: str) -> str:
+    """One line for an imported registry file."""
+    years = ", ".join(str(y) for y in result.years)
+    return Text(
+        f"Đã nạp sổ mẫu số {result.file}: {result.counts} số liệu của {result.communes} xã, "
+        f"năm {years}",
+        f"Registry {result.file} imported: {result.counts} counts of {result.communes} "
+        f"communes, year {years}",
+    ).get(lang)
+
+
+def report_lines(result: ReportRun, lang: str) -> list[str]:
+    """The report's headline rates per title and the files written."""
+    data = result.data
+    lines = [
+        Text(
+            f"Báo cáo năm {data.year} ({data.units.vi}), chỉ tiêu theo {data.targets_source.vi}:",
+            f"Report for {data.year} ({data.units.en}), targets of {data.targets_source.en}:",
+        ).get(lang)
+    ]
+    for row in data.headline:
+        title = data.title_labels[row.title].get(lang)
+        if row.rate is None:
+            rate = Text("chưa có mẫu số", "no denominator").get(lang)
+        else:
+            rate = f"{format_number(row.rate, lang)} %"
+        target = f"{format_number(row.target, lang)} %" if row.target is not None else "—"
+        lines.append(
+            Text(
+                f"  {title}: {row.recognised}/{row.evaluated} đạt, tỷ lệ {rate} "
+                f"(chỉ tiêu {target})",
+                f"  {title}: {row.recognised}/{row.evaluated} recognised, rate {rate} "
+                f"(target {target})",
+            ).get(lang)
+        )
+    files = result.files
+    lines += [f"  → {path}" for path in (files.html, files.pdf, files.xlsx) if path is not None]
+    return lines

@@ -1,14 +1,19 @@
 """`htsd demo`, the embedded default, end to end in a real process: build, deploy to the
-local KoboToolbox, answer, sync, load, status."""
+local KoboToolbox, answer, sync, load, validate, score, import the registry, write the
+report. The seeded problems are exactly what the validation finds; the submissions they
+make errors of are held, and none of those is scored or counted; nothing is deleted."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from forms.build import FORM_IDS
 from localkobo.province import demo_counts
 from tests.helpers import run_htsd
+from warehouse.schema import raw_submission, recognition, score
 
 
 def test_demo_runs_the_pipeline_for_the_six_forms(tmp_path: Path) -> None:
@@ -40,11 +45,33 @@ def test_demo_runs_the_pipeline_for_the_six_forms(tmp_path: Path) -> None:
         ["--database-url", f"sqlite:///{database}", "validate", "--json"], cwd=tmp_path
     )
     assert validated.returncode == 0, "the demo's sync validated already: nothing new"
-    found = sorted(
-        (f["asset"], f["submission"], f["rule"], f["field"], f["row"])
-        for f in json.loads(validated.stdout)["findings"]
-    )
+    findings = json.loads(validated.stdout)["findings"]
+    found = sorted((f["asset"], f["submission"], f["rule"], f["field"], f["row"]) for f in findings)
     seeded = sorted(
         (e["asset_uid"], e["submission"], e["rule"], e["field"], e["row"]) for e in manifest
     )
     assert found == seeded, "exactly the seeded problems, no more, no fewer"
+    held = {
+        (asset, item["submission"])
+        for asset, items in json.loads(
+            run_htsd(
+                ["--database-url", f"sqlite:///{database}", "review", "list", "--json"],
+                cwd=tmp_path,
+            ).stdout
+        )["assets"].items()
+        for item in items
+    }
+    errors = {(f["asset"], f["submission"]) for f in findings if f["severity"] == "error"}
+    assert held == errors, "every submission with a seeded error is held, and only those"
+    engine = sa.create_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        scored = {(r.asset_uid, int(r.kobo_id)) for r in conn.execute(sa.select(score))}
+        counted = {(r.asset_uid, int(r.kobo_id)) for r in conn.execute(sa.select(recognition))}
+        raw = conn.execute(sa.select(sa.func.count()).select_from(raw_submission)).scalar()
+    engine.dispose()
+    assert scored and not held & scored, "no held submission is scored"
+    assert counted <= scored and not held & counted
+    assert raw == sum(expected.values()), "nothing is deleted anywhere"
+    report = tmp_path / "out" / "bao-cao"
+    assert sorted(p.suffix for p in report.iterdir()) == [".html", ".pdf", ".xlsx"]
+    assert "Report for " in result.stdout and "rate " in result.stdout

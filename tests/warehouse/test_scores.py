@@ -87,6 +87,9 @@ FAMILY = {
             "roster/members/m_study/m_school": "attending",
         },
     ],
+    "criteria/g1/c1a": "fully",  # as the device derives them from this roster
+    "criteria/g2/c2a": "fully",
+    "criteria/g2/c2b": "fully",
     "criteria/g1/c1b": "not_applicable",
     "criteria/g1/c1c": "partly",
     "criteria/g2/c2c": "fully",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from forms.targets import GENERAL, REMOTE, UNRESOLVED
 from forms.text import Text
 
 # The titles in report order, and the measure of the registry each is a share of.
@@ -20,9 +21,9 @@ TITLES: tuple[str, ...] = ("gia_dinh", "dong_ho", "cong_dong", "don_vi")
 # Levels of a rate row.
 PROVINCE, DISTRICT, COMMUNE = "province", "district", "commune"
 
-# How a row's target was chosen: the general one; the remote-commune one (QĐ 861 region
-# III); or the general one because the commune's class is unresolved (the report says so).
-GENERAL, REMOTE, UNRESOLVED = "general", "remote", "unresolved"
+# How a row's target was chosen (forms.targets): the general one; the remote-commune one
+# (QĐ 861 region III); or the general one because the commune's class is unresolved.
+__all__ = ["GENERAL", "REMOTE", "UNRESOLVED"]
 
 
 @dataclass(frozen=True)
