@@ -39,14 +39,16 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from forms.errors import ErrorCode, HtsdError, Message
-from forms.reference import _VILLAGE_CODE, ERA2, ERAS, Era, Reference
+
+# the village-code pattern of forms/reference/villages.csv (forms.reference checks it there)
+from forms.reference import _VILLAGE_CODE, ERA2, ERAS, Era, Reference, era_on
 from forms.rubric_load import display_path
 from forms.text import Text
 
@@ -781,8 +783,6 @@ def read_registry(path: Path, reference: Reference | None = None) -> RegistryFil
 def template_year_units(reference: Reference, year: int) -> list[tuple[str, str]]:
     """(GSO code, name) of the units a year's template lists: those in force on 31 December
     of the year (the units of the year's evaluations and of its report)."""
-    from forms.reference import era_on
-
     last = date(year, 12, 31)
     era = era_on(last)
     return [(unit.code, unit.name_on(last)) for unit in reference.communes(era.id)]
@@ -940,11 +940,3 @@ def write_template(
             {"detail": exc.strerror or type(exc).__name__},
         ) from exc
     return path
-
-
-def measure_labels(measures: Sequence[str]) -> Text:
-    """`families, clans` as the measures' labels in each language."""
-    return Text(
-        ", ".join(MEASURES[m].vi.lower() for m in measures),
-        ", ".join(MEASURES[m].en.lower() for m in measures),
-    )

@@ -65,7 +65,7 @@ from forms.reference import (
 )
 from forms.rubric_load import display_path
 from forms.schema import FormSchema
-from forms.subjects import Identity, identity_of, subject_of
+from forms.subjects import IDENTITIES, Identity, identity_of, subject_of
 from forms.text import Text, format_number
 
 CROSS_RULES: tuple[str, ...] = (
@@ -733,6 +733,21 @@ def _outside(
         ),
         Severity.WARNING,
         kobo_id,
+    )
+
+
+def cross_keys(schema: FormSchema) -> frozenset[str]:
+    """The keys of a payload the rules read (of the form `schema`): a payload cut down to
+    them gives the same findings, so a caller need not keep whole payloads for them."""
+    fields = _Fields(schema)
+    names = {"eval_date", "eval_year", "district", "village", "village_other", "commune"}
+    names |= {name for _, name in fields.commune_fields}
+    names |= {n for identity in IDENTITIES for n in (identity.code, identity.name) if n}
+    measures = (f for f in schema.fields if f.repeat is None)
+    return frozenset(
+        {fields.path(name) for name in names}
+        | {f.path for f in measures if f.type in ("integer", "decimal", "geopoint")}
+        | {"_id", "_submission_time", *INSTANCE_KEYS}
     )
 
 

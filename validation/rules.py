@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from forms.findings import Finding, Severity
-from forms.rubric import Rubric
+from forms.rubric import Item, Rubric, ScoreResult
 from forms.rules import Answers, number
 from forms.text import Text
 
@@ -87,19 +87,55 @@ def _points(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
+class _Scoring:
+    """The rubric that applies to one submission and its score, each computed at most once
+    for all the rules that need them."""
+
+    def __init__(self, rubric: Rubric, data: Answers) -> None:
+        self.rubric = rubric
+        self.data = data
+        self._chosen: tuple[Rubric | None] | None = None
+        self._result: ScoreResult | None = None
+
+    @property
+    def chosen(self) -> Rubric | None:
+        if self._chosen is None:
+            self._chosen = (self.rubric.for_evaluation(self.data),)
+        return self._chosen[0]
+
+    def score(self, chosen: Rubric) -> ScoreResult:
+        """`chosen.score` of the answers (`chosen`: `self.chosen`)."""
+        if self._result is None:
+            self._result = chosen.score(self.data)
+        return self._result
+
+    def derived(self, chosen: Rubric, item: Item) -> str:
+        """The answer `item.derive` gives: the score's when it is already computed."""
+        assert item.derive is not None
+        if self._result is not None and chosen is self.chosen:
+            for scored in self._result.items:
+                if scored.item_id == item.id:
+                    return str(scored.answer)
+        return item.derive.answer(self.data)
+
+
 def device_score_differs(
     payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del settings
-    if rubric is None:
-        return
+    if rubric is not None:
+        yield from _device_score_differs(payload, _Scoring(rubric, data))
+
+
+def _device_score_differs(payload: Mapping[str, Any], scoring: _Scoring) -> Iterator[Finding]:
+    data = scoring.data
     stored_total, stored_class = data.get("score_total"), data.get("score_class")
     if stored_total is None and stored_class is None:
         return
-    chosen = rubric.for_evaluation(data)
+    chosen = scoring.chosen
     if chosen is None:
         return
-    result = chosen.score(data)
+    result = scoring.score(chosen)
     device = number(stored_total)
     if device != device or abs(device - result.total) > 1e-6 or stored_class != result.class_id:
         yield _finding(
@@ -122,16 +158,22 @@ def roster_contradicts_item(
     payload: Mapping[str, Any], data: Answers, rubric: Rubric | None, settings: Settings
 ) -> Iterator[Finding]:
     del settings
-    if rubric is None:
-        return
-    chosen = rubric.for_evaluation(data) or rubric
+    if rubric is not None:
+        yield from _roster_contradicts_item(payload, _Scoring(rubric, data))
+
+
+def _roster_contradicts_item(payload: Mapping[str, Any], scoring: _Scoring) -> Iterator[Finding]:
+    data = scoring.data
+    chosen = scoring.chosen or scoring.rubric
     for item in chosen.items:
         rule = item.derive
         if rule is None or rule.rule != "all_members":
             continue
         stored = data.get(item.field)
-        derived = rule.answer(data)
-        if stored is not None and stored != derived:
+        if stored is None:
+            continue
+        derived = scoring.derived(chosen, item)
+        if stored != derived:
             eligible, meeting = rule.counts(data)
             yield _finding(
                 "roster.contradicts_item",
@@ -232,19 +274,25 @@ def evaluation_after_submission(
     )
 
 
-RULES: tuple[Rule, ...] = (
-    device_score_differs,
-    roster_contradicts_item,
-    roster_head_count,
-    interview_times,
-    evaluation_after_submission,
-)
+_OTHERS: tuple[Rule, ...] = (roster_head_count, interview_times, evaluation_after_submission)
+RULES: tuple[Rule, ...] = (device_score_differs, roster_contradicts_item, *_OTHERS)
 
 
 def check_submission(
-    payload: Mapping[str, Any], rubric: Rubric | None, settings: Settings | None = None
+    payload: Mapping[str, Any],
+    rubric: Rubric | None,
+    settings: Settings | None = None,
+    data: Answers | None = None,
 ) -> list[Finding]:
-    """Every finding of the domain rules on one submission."""
+    """Every finding of the domain rules on one submission (`data`: its answers, when the
+    caller has read them already)."""
     settings = settings or Settings()
-    data = Answers(payload)
-    return [found for rule in RULES for found in rule(payload, data, rubric, settings)]
+    data = Answers(payload) if data is None else data
+    found: list[Finding] = []
+    if rubric is not None:  # the rubric's rules share its choice and score
+        scoring = _Scoring(rubric, data)
+        found += _device_score_differs(payload, scoring)
+        found += _roster_contradicts_item(payload, scoring)
+    for rule in _OTHERS:
+        found += rule(payload, data, rubric, settings)
+    return found

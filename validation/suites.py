@@ -136,50 +136,123 @@ def plan_checks(schema: FormSchema) -> list[Check]:
 # -- flattening ---------------------------------------------------------------------------
 
 
-def _rows(
-    schema: FormSchema, payloads: Iterable[Mapping[str, Any]]
-) -> dict[str | None, list[dict[str, Any]]]:
-    """One row per submission (level None) and per repeat instance (level: its path)."""
-    repeats = {group.path for group in schema.repeats}
-    levels: dict[str | None, list[dict[str, Any]]] = {None: []}
-    levels |= {path: [] for path in repeats}
+class _Level:
+    """The checked columns of one level (the submission, or one repeat), gathered row by
+    row: what `pd.DataFrame` of the flattened rows would hold in those columns."""
 
-    def walk(
-        data: Mapping[str, Any], level: str | None, row: dict[str, Any], key: Any, index: str
-    ) -> None:
-        for name, value in data.items():
-            path = name
-            if isinstance(value, list) and path in repeats:
-                for number, child in enumerate(value, start=1):
-                    if isinstance(child, Mapping):
-                        inner = f"{index}.{number}" if index else str(number)
-                        child_row: dict[str, Any] = {KEY: key, INDEX: inner}
-                        walk(child, path, child_row, key, inner)
-                        levels[path].append(child_row)
-            elif not isinstance(value, list | dict):
-                row[path] = value
+    def __init__(self, checks: Sequence[Check]) -> None:
+        self.checks = list(checks)
+        self.paths = [*dict.fromkeys(c.path for c in checks if c.path not in (KEY, INDEX))]
+        self.key: list[Any] = []
+        self.index: list[Any] = []
+        self.values: list[list[Any]] = [[] for _ in self.paths]
+        # per column: whether every answer is a string (then one object per distinct answer)
+        self.text = [True] * len(self.paths)
+        self.seen: dict[str, str] = {}
 
-    for payload in payloads:
-        key = payload.get(KEY)
-        row: dict[str, Any] = {KEY: key}
-        walk(payload, None, row, key, "")
-        levels[None].append(row)
-    return levels
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def add(self, data: Mapping[str, Any], key: Any, index: str) -> None:
+        """One row: `data` a submission (key `_id`, index "") or a repeat instance."""
+        for special, default, column in ((KEY, key, self.key), (INDEX, index, self.index)):
+            value = data.get(special, default)
+            column.append(default if isinstance(value, list | dict) else value)
+        seen = self.seen
+        for number, path in enumerate(self.paths):
+            value = data.get(path)
+            if type(value) is str:
+                value = seen.setdefault(value, value)
+            elif value is not None:
+                if isinstance(value, list | dict):
+                    value = None
+                else:
+                    self.text[number] = False
+            self.values[number].append(value)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame holding the checked columns, typed for their expectations."""
+        frame = pd.DataFrame(
+            {KEY: self.key, INDEX: self.index, **dict(zip(self.paths, self.values, strict=True))},
+            dtype=object,
+        )
+        typed: set[str] = set()
+        for check in self.checks:
+            if check.kind == "range":
+                frame[check.path] = pd.to_numeric(frame[check.path], errors="coerce")
+                typed.add(check.path)
+            elif check.kind == "date_range":
+                frame[check.path] = pd.to_datetime(
+                    frame[check.path].astype("string").str.slice(0, 10), errors="coerce"
+                )
+                typed.add(check.path)
+        frame[INDEX] = frame[INDEX].fillna("").astype("category")
+        # answers that are all strings as categories: the expectations compute on the
+        # distinct answers (the same results, in a fraction of the time and memory)
+        for path, text in zip(self.paths, self.text, strict=True):
+            if text and path not in typed:
+                frame[path] = frame[path].astype("category")
+        return frame
 
 
-def _frame(rows: list[dict[str, Any]], checks: Sequence[Check]) -> pd.DataFrame:
-    """The rows as a frame holding the checked columns, typed for their expectations."""
-    columns = [KEY, INDEX, *dict.fromkeys(c.path for c in checks if c.path not in (KEY, INDEX))]
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    for check in checks:
-        if check.kind == "range":
-            frame[check.path] = pd.to_numeric(frame[check.path], errors="coerce")
-        elif check.kind == "date_range":
-            frame[check.path] = pd.to_datetime(
-                frame[check.path].astype("string").str.slice(0, 10), errors="coerce"
-            )
-    frame[INDEX] = frame[INDEX].fillna("")
-    return frame
+class SuiteRun:
+    """The generated suites of one form on submissions given in parts (`add`), the columns
+    they check gathered as they come; `findings` runs each level's suite once on them all."""
+
+    def __init__(self, schema: FormSchema) -> None:
+        checks = plan_checks(schema)
+        self.repeats = tuple(dict.fromkeys(group.path for group in schema.repeats))
+        levels: dict[str | None, list[Check]] = {}
+        for check in checks:
+            if check.repeat is None or check.repeat in self.repeats:
+                levels.setdefault(check.repeat, []).append(check)
+        self.levels = {level: _Level(mine) for level, mine in levels.items()}
+
+    def add(self, payloads: Iterable[Mapping[str, Any]]) -> None:
+        top = self.levels.get(None)
+        for payload in payloads:
+            key = payload.get(KEY)
+            if top is not None:
+                top.add(payload, key, "")
+            if self.repeats:
+                self._repeats(payload, key, "")
+
+    def _repeats(self, data: Mapping[str, Any], key: Any, index: str) -> None:
+        for path in self.repeats:
+            value = data.get(path)
+            if not isinstance(value, list):
+                continue
+            level = self.levels.get(path)
+            for number, child in enumerate(value, start=1):
+                if isinstance(child, Mapping):
+                    inner = f"{index}.{number}" if index else str(number)
+                    if level is not None:
+                        level.add(child, key, inner)
+                    self._repeats(child, key, inner)
+
+    def findings(self) -> list[Finding]:
+        """Every finding of the suites on the submissions added."""
+        findings: list[Finding] = []
+        for level, rows in self.levels.items():
+            if not len(rows):
+                continue
+            frame = rows.frame()
+            for check, refused in _unexpected(level, rows.checks, frame):
+                value = _shown(refused.get(check.path))
+                index = tuple(int(p) for p in str(refused.get(INDEX) or "").split(".") if p)
+                submission = refused.get(KEY)
+                findings.append(
+                    Finding(
+                        check.rule,
+                        check.path,
+                        value,
+                        _message(check, value),
+                        Severity.ERROR,
+                        int(submission) if submission is not None else None,
+                        index,
+                    )
+                )
+        return findings
 
 
 # -- Great Expectations ---------------------------------------------------------------------
@@ -319,27 +392,6 @@ def _message(check: Check, value: str) -> Text:
 
 def run_checks(schema: FormSchema, payloads: Sequence[Mapping[str, Any]]) -> list[Finding]:
     """Every finding of the form's generated suites on the given submissions."""
-    checks = plan_checks(schema)
-    rows = _rows(schema, payloads)
-    findings: list[Finding] = []
-    for level, level_rows in rows.items():
-        mine = [c for c in checks if c.repeat == level]
-        if not mine or not level_rows:
-            continue
-        frame = _frame(level_rows, mine)
-        for check, refused in _unexpected(level, mine, frame):
-            value = _shown(refused.get(check.path))
-            index = tuple(int(p) for p in str(refused.get(INDEX) or "").split(".") if p)
-            submission = refused.get(KEY)
-            findings.append(
-                Finding(
-                    check.rule,
-                    check.path,
-                    value,
-                    _message(check, value),
-                    Severity.ERROR,
-                    int(submission) if submission is not None else None,
-                    index,
-                )
-            )
-    return findings
+    run = SuiteRun(schema)
+    run.add(payloads)
+    return run.findings()
