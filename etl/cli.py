@@ -5,28 +5,13 @@ person are `HtsdError`s, printed as one line `Lỗi [CODE] where: what — fix` 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
 
 import click
 
-from etl.commands import (
-    db,
-    demo,
-    deploy,
-    export,
-    forms,
-    importer,
-    kobo,
-    reference,
-    report,
-    review,
-    status,
-    sync,
-    validate,
-    warehouse,
-)
 from etl.commands.common import App, current_lang, guarded
 from etl.commands.i18n import HtsdGroup, help_text, option, version_option
 from etl.config import load_settings
@@ -35,13 +20,62 @@ from forms.text import Text
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# command name → the module of etl.commands defining it (its COMMANDS). A command's module
+# is imported when the command is run, so `htsd sync` never pays for pyxform, pandas or the
+# report's chart libraries; `htsd --help` imports them all.
+COMMAND_MODULES = {
+    "db": "db",
+    "demo": "demo",
+    "export": "export",
+    "forms": "forms",
+    "import": "importer",
+    "rebuild": "warehouse",
+    "reference": "reference",
+    "report": "report",
+    "review": "review",
+    "serve-kobo": "kobo",
+    "status": "status",
+    "sync": "sync",
+    "validate": "validate",
+}
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(f"etl.commands.{name}")
+
+
 class RootGroup(HtsdGroup):
     """The root group: an HtsdError or Ctrl-C from any subcommand becomes one line and an
     exit code (common.guarded). Its options are global: accepted after the subcommand too
-    (i18n.prescan)."""
+    (i18n.prescan). Its commands are loaded when first asked for (COMMAND_MODULES)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         return guarded(current_lang, lambda: super(RootGroup, self).invoke(ctx))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            self._load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def _load(self, name: str) -> None:
+        if name == "forms":  # `htsd forms` also holds deploy and drift
+            forms = _module("forms")
+            forms.forms_group.add_command(_module("deploy").deploy_command)
+            forms.forms_group.add_command(_module("warehouse").drift_command)
+            self.add_command(forms.forms_group)
+            return
+        for command in _module(COMMAND_MODULES[name]).COMMANDS:
+            if command.name == name:
+                self.add_command(command)
+
+    def load_all(self) -> RootGroup:
+        """Every command loaded (for listings of all commands, and the tests)."""
+        for name in COMMAND_MODULES:
+            self.get_command(click.Context(self), name)
+        return self
 
 
 HELP = help_text(
@@ -117,24 +151,3 @@ def main(
     )
     settings = load_settings(config, database_url=database_url, language=lang)
     ctx.obj = App(settings=settings, silent=silent)
-
-
-for _module in (
-    db,
-    demo,
-    export,
-    importer,
-    kobo,
-    reference,
-    report,
-    review,
-    status,
-    sync,
-    validate,
-    warehouse,
-):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
-forms.forms_group.add_command(deploy.deploy_command)
-forms.forms_group.add_command(warehouse.drift_command)
-main.add_command(forms.forms_group)

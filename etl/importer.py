@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from forms.errors import ErrorCode, HtsdError, Message
-from forms.kpi import xlsform_to_kpi_content
 from warehouse.raw import LandCounts, RawRecord, land_records
 
 
@@ -267,6 +266,8 @@ def read_form_file(path: Path) -> FormFile:
     if not path.is_file():
         raise HtsdError(ImportCode.FILE_NOT_FOUND, where=str(path))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from forms.kpi import xlsform_to_kpi_content  # pyxform: only for an XLSForm
+
         content = xlsform_to_kpi_content(path)
         settings = content.get("settings") or {}
         form_id = settings.get("form_id") or settings.get("id_string")

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -34,15 +34,12 @@ from etl.importer import FormFile, ImportResult, land_files, read_form_file
 from etl.kobo.client import KoboClient, server_identity
 from etl.kobo.deploy import DeployResult, content_digest, deploy_form
 from etl.sync import SyncManifest, fetch_deployed_version, sync_asset
-from forms.build import BuildResult
 from forms.errors import RemoteError
 from forms.reference import Reference
 from forms.registry import RegistryCode, RegistryError, RegistryFile
 from forms.rubric_load import load_rubrics
 from forms.targets import load_targets
 from validation.batch import validate_batch
-from validation.quality_page import quality_page
-from validation.quality_page import write_quality_page as save_quality_page
 from validation.review import (
     Decision,
     decide,
@@ -51,7 +48,6 @@ from validation.review import (
     held_submissions,
     submission_states,
 )
-from validation.run import AssetValidation, validate_asset
 from warehouse.assets import (
     asset_servers,
     deployed_assets,
@@ -71,11 +67,15 @@ from warehouse.migrate import upgrade
 from warehouse.registry import RegistryImport
 from warehouse.registry import store as store_registry
 from warehouse.report.data import ReportData
-from warehouse.report.render import ReportFiles, write_report
 from warehouse.runlog import logged_run
 from warehouse.schema import kobo_asset
 from warehouse.scores import AssetScores, score_assets
 from warehouse.status import warehouse_status
+
+if TYPE_CHECKING:  # imported where used: every command starts without pandas, GX, pyxform
+    from forms.build import BuildResult
+    from validation.run import AssetValidation
+    from warehouse.report.render import ReportFiles
 
 __all__ = ["Engine", "open_warehouse", "read_form"]
 
@@ -456,6 +456,8 @@ def score_released(
 def _validate_assets(
     engine: Engine, assets: Sequence[tuple[str, str]], run_id: int, *, full: bool = False
 ) -> list[AssetValidation]:
+    from validation.run import validate_asset
+
     rubrics = load_rubrics()
     return [
         validate_asset(engine, server, uid, run_id, rubrics, full=full) for server, uid in assets
@@ -641,6 +643,9 @@ def write_quality_page(
 ) -> Path:
     """The data-quality page of a validation's assets (validation/quality_page.py), written
     at `path`."""
+    from validation.quality_page import quality_page
+    from validation.quality_page import write_quality_page as save_quality_page
+
     where = {(a.asset_uid, k): v for a in run.assets for k, v in a.where.items()}
     html = quality_page(
         engine,
@@ -739,6 +744,8 @@ def report(
     remote_reading: str = "points",
 ) -> ReportRun:
     """Write the committee's report for `year` (HTML, PDF for A4, Excel) into `out_dir`."""
+    from warehouse.report.render import write_report
+
     arguments = {"year": year, "lang": lang, "out": str(out_dir), "pdf": pdf}
     with logged_run(engine, "report", arguments) as run:
         held, by_rule = held_counts(engine)

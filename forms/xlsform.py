@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from typing import TYPE_CHECKING, Any
 
 from forms.messages import FormsCode, FormsError
 from forms.text import LANGUAGES, Language, column, language_code
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is read or written
+    from openpyxl import Workbook
 
 TRANSLATED = ("label", "hint", "constraint_message", "required_message", "media::image")
 SURVEY_COLUMNS: tuple[str, ...] = (
@@ -118,6 +118,8 @@ def _reproducible(data: bytes) -> bytes:
 
 def write_xlsx(form: XLSFormData) -> bytes:
     """The form as .xlsx bytes (survey, choices, settings sheets); same input, same bytes."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     for sheet in list(workbook.worksheets):
         workbook.remove(sheet)
@@ -163,6 +165,9 @@ def read_xlsform(source: str | PathLike[str] | bytes) -> XLSFormData:
     where = "<bytes>" if isinstance(source, bytes) else str(source)
     if not isinstance(source, bytes) and not Path(source).is_file():
         raise FormsError(FormsCode.FILE_MISSING, where, {"path": where, "cwd": str(Path.cwd())})
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         stream: Any = io.BytesIO(source) if isinstance(source, bytes) else Path(source)
         workbook = load_workbook(stream, read_only=True, data_only=True)

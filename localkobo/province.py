@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from forms.build import build_forms
-from forms.kpi import xlsform_to_kpi_content
 from localkobo.problems import answer_campaign, seed_problems
 from localkobo.store import LocalKobo
 
@@ -56,6 +54,9 @@ DEMO_MIX = {
 
 @cache
 def _built_content(form_id: str) -> dict[str, Any]:
+    from forms.build import build_forms  # pyxform: only when a form is first built
+    from forms.kpi import xlsform_to_kpi_content
+
     (built,) = build_forms([form_id], validate=False)
     return xlsform_to_kpi_content(built.xlsx)
 

@@ -36,7 +36,10 @@ def run_htsd(
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command path under `group` (the group itself first): `()`, `("sync",)`, ..."""
     found: list[tuple[str, ...]] = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found.extend(command_paths(command, (*prefix, name)))
         else:

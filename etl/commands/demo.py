@@ -21,7 +21,6 @@ from etl.commands import render
 from etl.commands.common import App, families_option, handle_errors, pass_app
 from etl.commands.i18n import command, help_text, option
 from etl.config import Settings
-from forms.build import build_forms
 from forms.registry import read_registry
 from forms.text import Text
 from localkobo import LocalKoboServer
@@ -85,6 +84,8 @@ def demo_command(app: App, out: str, submissions: int, seed: int, problems: floa
         stale.unlink()
     lang = app.lang
     kobo, token = province_kobo(seed=seed)
+    from forms.build import build_forms  # pyxform: only when building
+
     built = build_forms(None, validate=True)
     with LocalKoboServer(kobo) as server:
         settings = Settings(

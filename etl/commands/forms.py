@@ -14,10 +14,7 @@ import click
 from etl.commands import render
 from etl.commands.common import current_lang
 from etl.commands.i18n import HtsdGroup, help_text, option
-from forms.build import build_forms, write_results
-from forms.check import check_all
 from forms.definitions import FORM_IDS
-from forms.doc import write_doc
 from forms.messages import FormsCode, FormsError
 from forms.reference import REFERENCE_DIR
 from forms.rubric_load import CRITERIA_DIR, display_path
@@ -105,6 +102,8 @@ def build_command(
     reference_dir: Path,
 ) -> None:
     """`htsd forms build` (help: BUILD_HELP)."""
+    from forms.build import build_forms, write_results  # pyxform: only where it is used
+
     results = build_forms(
         form_ids or None,
         criteria_dir=criteria_dir,
@@ -139,6 +138,8 @@ CHECK_HELP = help_text(
 @_reference
 def check_command(xlsforms: tuple[Path, ...], criteria_dir: Path, reference_dir: Path) -> None:
     """`htsd forms check` (help: CHECK_HELP)."""
+    from forms.check import check_all
+
     report = check_all(criteria_dir, reference_dir, xlsforms)
     lang = current_lang()
     for problem in report.problems:
@@ -178,5 +179,8 @@ DOC_HELP = help_text(
 @_reference
 def doc_command(out_path: Path, criteria_dir: Path, reference_dir: Path) -> None:
     """`htsd forms doc` (help: DOC_HELP)."""
+    from forms.build import build_forms
+    from forms.doc import write_doc
+
     results = build_forms(criteria_dir=criteria_dir, reference_dir=reference_dir, validate=False)
     click.echo(display_path(write_doc(results, out_path)))

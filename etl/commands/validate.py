@@ -21,7 +21,6 @@ from etl.commands.i18n import command, help_text, option
 from etl.kobo.client import KoboClient
 from etl.status_push import APPROVED, NOT_APPROVED, ON_HOLD, PushResult
 from forms.text import Text
-from validation.quality_page import check_page_path
 
 NEW_ERRORS_EXIT = 4
 
@@ -175,6 +174,8 @@ def validate_command(
             ).get(app.lang)
         )
     if html_path is not None:
+        from validation.quality_page import check_page_path
+
         check_page_path(html_path)  # a mistyped path is said before validating
     client: KoboClient | None = app.kobo() if push_status else None  # a bad address first
     engine = app.engine(must_exist=True)

@@ -37,9 +37,21 @@ def _sync_json(kobo: RunningKobo, url: str, cwd: Path, *extra: str) -> dict[str,
     return manifest
 
 
+@pytest.fixture(scope="module")
+def _server_30k() -> Iterator[RunningKobo]:
+    yield from start_kobo(30_000, seed=5)  # generating 30,000 takes half a minute: once
+
+
 @pytest.fixture
-def kobo_30k() -> Iterator[RunningKobo]:
-    yield from start_kobo(30_000, seed=5)
+def kobo_30k(_server_30k: RunningKobo) -> Iterator[RunningKobo]:
+    """The 30,000-submission server, given to each database as it was generated: the test's
+    edits, deletions and new submissions are undone after it."""
+    kobo, asset = _server_30k.kobo, _server_30k.kobo.assets[_server_30k.asset_uid]
+    saved = (dict(asset.submissions), dict(asset.statuses), kobo.next_id, kobo.clock)
+    rng = kobo.rng.getstate()
+    yield _server_30k
+    asset.submissions, asset.statuses, kobo.next_id, kobo.clock = saved
+    kobo.rng.setstate(rng)
 
 
 @pytest.mark.slow

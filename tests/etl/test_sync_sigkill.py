@@ -22,13 +22,21 @@ from warehouse.db import make_engine
 from warehouse.migrate import upgrade
 from warehouse.runlog import start_run
 
+# small pages: a sync of the 1,200 (and of the 200 new each round) makes enough data
+# requests for a kill to land anywhere in it
+PAGE = "100"
+
+# small pages: a sync of the 1,200 (and the 200 new per round) makes enough data requests
+# for a kill to land anywhere in it
+PAGE = "100"
+
 
 def _reference(kobo: RunningKobo, url: str) -> None:
     engine = make_engine(url)
     upgrade(engine)
     client = KoboClient(kobo.url, kobo.token)
     run_id = start_run(engine, "sync")
-    sync_asset(engine, client, kobo.asset_uid, run_id, page_size=200)
+    sync_asset(engine, client, kobo.asset_uid, run_id, page_size=int(PAGE))
     load_typed(engine, client.server, [kobo.asset_uid], run_id)
     engine.dispose()
 
@@ -47,7 +55,7 @@ def _kill_at_request(kobo: RunningKobo, env: dict[str, str], cwd: Path, target: 
             "--asset",
             kobo.asset_uid,
             "--page-size",
-            "200",
+            PAGE,
         ],
         cwd=cwd,
         env={**os.environ, **env},
@@ -68,10 +76,10 @@ def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path
     tables), and the next sync must leave exactly the state an uninterrupted sync gives (the
     reference warehouse), raw landing and typed tables alike."""
     rng = random.Random(20261129)
-    for kobo in start_kobo(3000, seed=13):
+    for kobo in start_kobo(1200, seed=13):
         reference_url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
         _reference(kobo, reference_url)
-        _sync_json(kobo, warehouse_url, tmp_path, "--page-size", "200")
+        _sync_json(kobo, warehouse_url, tmp_path, "--page-size", PAGE)
         kobo.kobo.faults.slow_seconds = 0.03  # widen the window a kill can land in
         env = {
             "KOBOTOOLBOX_URL": kobo.url,
@@ -80,7 +88,7 @@ def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path
         }
         killed = 0
         for round_number in range(6):
-            _mutate(kobo, edits=60, deletes=30, new=500, seed=round_number)
+            _mutate(kobo, edits=40, deletes=20, new=200, seed=round_number)
             before = kobo.kobo.faults.data_requests
             _reference(kobo, reference_url)
             needed = kobo.kobo.faults.data_requests - before  # what an uninterrupted sync asks
@@ -90,7 +98,7 @@ def test_sigkill_at_random_points_then_resume(warehouse_url: str, tmp_path: Path
             if not last:
                 assert code == -signal.SIGKILL, (round_number, target, code)
             killed += code == -signal.SIGKILL
-            _sync_json(kobo, warehouse_url, tmp_path, "--page-size", "200")
+            _sync_json(kobo, warehouse_url, tmp_path, "--page-size", PAGE)
             assert raw_state(warehouse_url) == raw_state(reference_url), round_number
             assert typed_state(warehouse_url) == typed_state(reference_url), round_number
         assert killed >= 5
