@@ -65,6 +65,11 @@ def _quote(value: str) -> str:
     return f"'{value}'"
 
 
+# a key of a submission (`grp/sub/q`) → its name (`q`): the same few hundred keys recur in
+# every submission of a form
+_NAMES: dict[str, str] = {}
+
+
 class Answers:
     """A submission as KoboToolbox returns it, looked up by field name.
 
@@ -81,14 +86,19 @@ class Answers:
         if isinstance(data, Answers):  # already read: shared, not read again
             self.values, self.repeats = data.values, data.repeats
             return
-        self.values = {}
+        self.values = values = {}
         self.repeats = {}
+        names = _NAMES
         for key, value in data.items():
-            name = key.rsplit("/", 1)[-1]
-            if isinstance(value, list):
+            name = names.get(key)
+            if name is None:
+                name = names[key] = key.rsplit("/", 1)[-1]
+            if type(value) is str:
+                values[name] = value
+            elif isinstance(value, list):
                 self.repeats[name] = [Answers(row) for row in value if isinstance(row, Mapping)]
             elif value is not None:
-                self.values[name] = str(value)
+                values[name] = str(value)
 
     def get(self, name: str) -> str | None:
         return self.values.get(name)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -35,10 +35,10 @@ from forms.rubric import Rubric
 from forms.rubric_load import criteria_dir
 from forms.rules import Answers
 from forms.schema import FormSchema
-from validation.cross import CROSS_RULES, check_asset
+from validation.cross import CROSS_RULES, check_asset, cross_keys
 from validation.rules import Settings, check_submission
 from validation.store import ACCEPTED, OPEN, Recorded, record
-from validation.suites import run_checks
+from validation.suites import SuiteRun
 from warehouse.schema import raw_submission, validation_finding, validation_state
 from warehouse.versions import form_versions
 
@@ -122,33 +122,17 @@ class AssetValidation:
         }
 
 
-@dataclass
-class _Row:
-    kobo_id: int
-    version: str | None
-    content_hash: str
-    payload: dict[str, Any]
-
-
-def _current(engine: Engine, server: str, asset_uid: str) -> tuple[list[_Row], list[int]]:
-    """The current submissions of an asset, and the `_id`s deleted on the server."""
+def _current(engine: Engine, server: str, asset_uid: str) -> Iterator[Any]:
+    """The asset's stored submissions in `_id` order, read in parts (a deleted one has its
+    `deleted_run` set)."""
     r = raw_submission
-    rows: list[_Row] = []
-    deleted: list[int] = []
+    query = (
+        sa.select(r.c.kobo_id, r.c.form_version, r.c.content_hash, r.c.payload, r.c.deleted_run)
+        .where(r.c.server == server, r.c.asset_uid == asset_uid)
+        .order_by(r.c.kobo_id)
+    )
     with engine.connect() as conn:
-        result = conn.execute(
-            sa.select(r.c.kobo_id, r.c.form_version, r.c.content_hash, r.c.payload, r.c.deleted_run)
-            .where(r.c.server == server, r.c.asset_uid == asset_uid)
-            .order_by(r.c.kobo_id)
-        )
-        for row in result:
-            if row.deleted_run is not None:
-                deleted.append(int(row.kobo_id))
-                continue
-            rows.append(
-                _Row(int(row.kobo_id), row.form_version, row.content_hash, json.loads(row.payload))
-            )
-    return rows, deleted
+        yield from conn.execute(query, execution_options={"yield_per": 2000})
 
 
 def _validated(conn: Connection, server: str, asset_uid: str) -> dict[int, tuple[str, str]]:
@@ -165,26 +149,26 @@ def _save_validated(
     conn: Connection,
     server: str,
     asset_uid: str,
-    rows: list[_Row],
+    rows: list[tuple[int, str]],
     before: Mapping[int, tuple[str, str]],
     digest: str,
     run_id: int | None,
 ) -> None:
     s = validation_state
     key = sa.and_(s.c.server == server, s.c.asset_uid == asset_uid)
-    updated = [r.kobo_id for r in rows if r.kobo_id in before]
+    updated = [kobo_id for kobo_id, _ in rows if kobo_id in before]
     for start in range(0, len(updated), 500):
         conn.execute(s.delete().where(key, s.c.kobo_id.in_(updated[start : start + 500])))
     values = [
         {
             "server": server,
             "asset_uid": asset_uid,
-            "kobo_id": r.kobo_id,
-            "content_hash": r.content_hash,
+            "kobo_id": kobo_id,
+            "content_hash": content_hash,
             "checks_digest": digest,
             "run_id": run_id,
         }
-        for r in rows
+        for kobo_id, content_hash in rows
     ]
     if values:
         conn.execute(s.insert(), values)
@@ -226,34 +210,50 @@ def validate_asset(
     if not versions:
         return result
     latest: FormSchema = list(versions.values())[-1]
-    rows, deleted = _current(engine, server, asset_uid)
     digest = checks_digest()
     with engine.connect() as conn:
         before = _validated(conn, server, asset_uid)
-    changed = [row for row in rows if full or before.get(row.kobo_id) != (row.content_hash, digest)]
-    by_version: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
-    for row in changed:
-        by_version[row.version].append(row.payload)
+    keys = cross_keys(latest)
+    suites: dict[str, SuiteRun] = {}  # form version → its suites, fed as submissions come
     own: list[Finding] = []
-    for version, payloads in by_version.items():
-        schema = versions.get(version or "", latest)
-        rubric = rubrics.get(schema.rubric_id or "")
-        own += run_checks(schema, payloads)
-        for payload in payloads:
-            own += check_submission(payload, rubric, settings)
-    cross = check_asset([row.payload for row in rows], latest)
-    for row in rows:
-        result.where[row.kobo_id] = district_and_surveyor(Answers(row.payload))
+    kept: list[dict[str, Any]] = []  # each current submission, cut down to what cross reads
+    changed: list[tuple[int, str]] = []
+    current: list[int] = []
+    deleted: list[int] = []
+    for row in _current(engine, server, asset_uid):
+        kobo_id = int(row.kobo_id)
+        if row.deleted_run is not None:
+            deleted.append(kobo_id)
+            continue
+        current.append(kobo_id)
+        payload = json.loads(row.payload)
+        answers = Answers(payload)
+        result.where[kobo_id] = district_and_surveyor(answers)
+        kept.append({key: payload[key] for key in keys if key in payload})
+        if not full and before.get(kobo_id) == (row.content_hash, digest):
+            continue
+        changed.append((kobo_id, row.content_hash))
+        version = row.form_version or ""
+        schema = versions.get(version, latest)
+        run = suites.get(version)
+        if run is None:
+            run = suites[version] = SuiteRun(schema)
+        run.add((payload,))
+        own += check_submission(payload, rubrics.get(schema.rubric_id or ""), settings, answers)
+    for run in suites.values():
+        own += run.findings()
+    cross = check_asset(kept, latest)
+    del kept
     result.findings = own + cross
     result.checked = len(changed)
-    result.current = len(rows)
+    result.current = len(current)
     with engine.begin() as conn:
         first = record(
             conn,
             server=server,
             asset_uid=asset_uid,
             run_id=run_id,
-            checked=[row.kobo_id for row in changed] + deleted,
+            checked=[kobo_id for kobo_id, _ in changed] + deleted,
             findings=own,
             rules=lambda rule: rule not in _CROSS,
         )
@@ -262,7 +262,7 @@ def validate_asset(
             server=server,
             asset_uid=asset_uid,
             run_id=run_id,
-            checked=[row.kobo_id for row in rows] + deleted,
+            checked=current + deleted,
             findings=cross,
             rules=lambda rule: rule in _CROSS,
         )

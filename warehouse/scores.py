@@ -235,51 +235,58 @@ def score_asset(
     query = sa.select(r.c.kobo_id, r.c.content_hash, r.c.payload).where(
         r.c.server == server, r.c.asset_uid == asset_uid, r.c.deleted_run.is_(None)
     )
-    with engine.connect() as conn:
+    result = AssetScores(server, asset_uid, form_name)
+    scores: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    with engine.begin() as conn:
         current = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
         if exclude is not None:
             query = query.where(r.c.kobo_id.not_in(exclude(server, asset_uid)))
-        rows = conn.execute(query.order_by(r.c.kobo_id)).all()
-    result = AssetScores(server, asset_uid, form_name)
-    result.skipped[NOT_HELD] = int(current or 0) - len(rows)
-    scores: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
-    for row in rows:
-        data = Answers(json.loads(row.payload))
-        chosen = rubric.for_evaluation(data)
-        if chosen is None:
-            result.skipped[NO_RUBRIC] += 1
-            continue
-        scored = chosen.score(data)
-        day = evaluation_date(data)
-        place = places.place(data, day)
-        subject = _subject(identity, data, place, _year(data, day), places)
-        one, its_items = _score_rows(
-            server,
-            asset_uid,
-            int(row.kobo_id),
-            form_name,
-            row.content_hash,
-            data,
-            scored,
-            chosen,
-            place,
-            day,
-            subject,
-            run_id,
-        )
-        scores.append(one)
-        items += its_items
-        result.scored += 1
-        result.passed += scored.passed
-        result.provisional += scored.provisional
-    with engine.begin() as conn:
         for table in (score_item, score):
             conn.execute(
                 table.delete().where(table.c.server == server, table.c.asset_uid == asset_uid)
             )
+        released = 0
+        # read in parts and written as they come: 100,000 payloads are never held at once
+        rows = conn.execute(query.order_by(r.c.kobo_id), execution_options={"yield_per": 1000})
+        for row in rows:
+            released += 1
+            data = Answers(json.loads(row.payload))
+            chosen = rubric.for_evaluation(data)
+            if chosen is None:
+                result.skipped[NO_RUBRIC] += 1
+                continue
+            scored = chosen.score(data)
+            day = evaluation_date(data)
+            place = places.place(data, day)
+            subject = _subject(identity, data, place, _year(data, day), places)
+            one, its_items = _score_rows(
+                server,
+                asset_uid,
+                int(row.kobo_id),
+                form_name,
+                row.content_hash,
+                data,
+                scored,
+                chosen,
+                place,
+                day,
+                subject,
+                run_id,
+            )
+            scores.append(one)
+            items += its_items
+            result.scored += 1
+            result.passed += scored.passed
+            result.provisional += scored.provisional
+            if len(scores) >= 2000:
+                _insert(conn, score, scores)
+                _insert(conn, score_item, items)
+                scores.clear()
+                items.clear()
         _insert(conn, score, scores)
         _insert(conn, score_item, items)
+        result.skipped[NOT_HELD] = int(current or 0) - released
         rebuild_recognition(conn, form_name, places)
     return result
 
