@@ -69,7 +69,7 @@ from warehouse.registry import store as store_registry
 from warehouse.report.data import ReportData
 from warehouse.runlog import logged_run
 from warehouse.schema import kobo_asset
-from warehouse.scores import AssetScores, score_assets
+from warehouse.scores import AssetScores, Places, score_assets
 from warehouse.status import warehouse_status
 
 if TYPE_CHECKING:  # imported where used: every command starts without pandas, GX, pyxform
@@ -276,10 +276,8 @@ def sync(
             for uid in assets:
                 progress(uid, "validate", 0, None)
             chosen = [(client.server, uid) for uid in assets if loads.get(uid) is not None]
-            checked = _validate_assets(engine, chosen, run.id)
-            for uid in assets:
-                progress(uid, "score", 0, None)
-            scored = score_released(engine, chosen, run.id)
+            checked = _validate_assets(engine, chosen, run.id)  # scores them too
+            scored = [a.scores for a in checked if a.scores is not None]
         result = SyncRun(run.id, manifests, loads, checked, scored)
         run.counts = {"assets": result.as_dict()["assets"]}
     return result
@@ -438,7 +436,8 @@ def validate(
         logged_run(engine, "validate", {"assets": [uid for _, uid in assets], "all": full}) as run,
     ):
         checked = _validate_assets(engine, assets, run.id, full=full)
-        result = ValidateRun(run.id, checked, score_released(engine, assets, run.id))
+        scored = [a.scores for a in checked if a.scores is not None]
+        result = ValidateRun(run.id, checked, scored)
         run.counts = {"assets": {a.asset_uid: a.as_dict() for a in result.assets}}
     return result
 
@@ -458,9 +457,10 @@ def _validate_assets(
 ) -> list[AssetValidation]:
     from validation.run import validate_asset
 
-    rubrics = load_rubrics()
+    rubrics, places = load_rubrics(), Places(Reference.load())
     return [
-        validate_asset(engine, server, uid, run_id, rubrics, full=full) for server, uid in assets
+        validate_asset(engine, server, uid, run_id, rubrics, full=full, places=places)
+        for server, uid in assets
     ]
 
 

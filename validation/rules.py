@@ -87,7 +87,7 @@ def _points(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-class _Scoring:
+class Scoring:
     """The rubric that applies to one submission and its score, each computed at most once
     for all the rules that need them."""
 
@@ -124,10 +124,10 @@ def device_score_differs(
 ) -> Iterator[Finding]:
     del settings
     if rubric is not None:
-        yield from _device_score_differs(payload, _Scoring(rubric, data))
+        yield from _device_score_differs(payload, Scoring(rubric, data))
 
 
-def _device_score_differs(payload: Mapping[str, Any], scoring: _Scoring) -> Iterator[Finding]:
+def _device_score_differs(payload: Mapping[str, Any], scoring: Scoring) -> Iterator[Finding]:
     data = scoring.data
     stored_total, stored_class = data.get("score_total"), data.get("score_class")
     if stored_total is None and stored_class is None:
@@ -159,10 +159,10 @@ def roster_contradicts_item(
 ) -> Iterator[Finding]:
     del settings
     if rubric is not None:
-        yield from _roster_contradicts_item(payload, _Scoring(rubric, data))
+        yield from _roster_contradicts_item(payload, Scoring(rubric, data))
 
 
-def _roster_contradicts_item(payload: Mapping[str, Any], scoring: _Scoring) -> Iterator[Finding]:
+def _roster_contradicts_item(payload: Mapping[str, Any], scoring: Scoring) -> Iterator[Finding]:
     data = scoring.data
     chosen = scoring.chosen or scoring.rubric
     for item in chosen.items:
@@ -283,14 +283,17 @@ def check_submission(
     rubric: Rubric | None,
     settings: Settings | None = None,
     data: Answers | None = None,
+    scoring: Scoring | None = None,
 ) -> list[Finding]:
     """Every finding of the domain rules on one submission (`data`: its answers, when the
-    caller has read them already)."""
+    caller has read them already; `scoring`: the rubric's choice and score of them, when
+    the caller needs them too)."""
     settings = settings or Settings()
     data = Answers(payload) if data is None else data
     found: list[Finding] = []
     if rubric is not None:  # the rubric's rules share its choice and score
-        scoring = _Scoring(rubric, data)
+        if scoring is None or scoring.rubric is not rubric:
+            scoring = Scoring(rubric, data)
         found += _device_score_differs(payload, scoring)
         found += _roster_contradicts_item(payload, scoring)
     for rule in _OTHERS:

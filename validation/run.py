@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -36,10 +36,12 @@ from forms.rubric_load import criteria_dir
 from forms.rules import Answers
 from forms.schema import FormSchema
 from validation.cross import CROSS_RULES, check_asset, cross_keys
-from validation.rules import Settings, check_submission
+from validation.review import held_ids_select
+from validation.rules import Scoring, Settings, check_submission
 from validation.store import ACCEPTED, OPEN, Recorded, record
 from validation.suites import SuiteRun
 from warehouse.schema import raw_submission, validation_finding, validation_state
+from warehouse.scores import AssetScorer, AssetScores, Places
 from warehouse.versions import form_versions
 
 FORMS_DIR = Path(__file__).resolve().parents[1] / "forms"
@@ -84,6 +86,7 @@ class AssetValidation:
     standing: list[dict[str, Any]] = field(default_factory=list)
     # each submission's district code and surveyor (`username`, else `deviceid`), to sum up by
     where: dict[int, tuple[str, str]] = field(default_factory=dict)
+    scores: AssetScores | None = None  # scored with the validation (`places` given)
 
     def by_rule(self) -> dict[str, int]:
         return dict(sorted(Counter(f["rule"] for f in self.standing).items()))
@@ -122,7 +125,7 @@ class AssetValidation:
         }
 
 
-def _current(engine: Engine, server: str, asset_uid: str) -> Iterator[Any]:
+def _current(conn: Connection, server: str, asset_uid: str) -> Any:
     """The asset's stored submissions in `_id` order, read in parts (a deleted one has its
     `deleted_run` set)."""
     r = raw_submission
@@ -131,8 +134,7 @@ def _current(engine: Engine, server: str, asset_uid: str) -> Iterator[Any]:
         .where(r.c.server == server, r.c.asset_uid == asset_uid)
         .order_by(r.c.kobo_id)
     )
-    with engine.connect() as conn:
-        yield from conn.execute(query, execution_options={"yield_per": 2000})
+    return conn.execute(query, execution_options={"yield_per": 2000})
 
 
 def _validated(conn: Connection, server: str, asset_uid: str) -> dict[int, tuple[str, str]]:
@@ -202,17 +204,24 @@ def validate_asset(
     settings: Settings | None = None,
     *,
     full: bool = False,
+    places: Places | None = None,
 ) -> AssetValidation:
     """Run the suites and rules on what changed of an asset's current submissions (all of
-    them with `full`), the cross-submission rules on all, and record the findings."""
+    them with `full`), the cross-submission rules on all, and record the findings. With
+    `places`, also score every current submission of a scored form as it is read and keep
+    the released ones (`warehouse.scores.AssetScorer`, in `scores`): one reading of the raw
+    landing for both, in one transaction."""
     result = AssetValidation(server, asset_uid)
-    versions = {v.uid: v.schema for v in form_versions(engine, server, asset_uid)}
-    if not versions:
+    schemas = {v.uid: v.schema for v in form_versions(engine, server, asset_uid)}
+    if not schemas:
         return result
-    latest: FormSchema = list(versions.values())[-1]
+    latest: FormSchema = list(schemas.values())[-1]
+    scorer = None
+    if places is not None:
+        scorer = AssetScorer.for_asset(
+            engine, server, asset_uid, rubrics, places, run_id, schemas=schemas
+        )
     digest = checks_digest()
-    with engine.connect() as conn:
-        before = _validated(conn, server, asset_uid)
     keys = cross_keys(latest)
     suites: dict[str, SuiteRun] = {}  # form version → its suites, fed as submissions come
     own: list[Finding] = []
@@ -220,34 +229,45 @@ def validate_asset(
     changed: list[tuple[int, str]] = []
     current: list[int] = []
     deleted: list[int] = []
-    for row in _current(engine, server, asset_uid):
-        kobo_id = int(row.kobo_id)
-        if row.deleted_run is not None:
-            deleted.append(kobo_id)
-            continue
-        current.append(kobo_id)
-        payload = json.loads(row.payload)
-        answers = Answers(payload)
-        result.where[kobo_id] = district_and_surveyor(answers)
-        kept.append({key: payload[key] for key in keys if key in payload})
-        if not full and before.get(kobo_id) == (row.content_hash, digest):
-            continue
-        changed.append((kobo_id, row.content_hash))
-        version = row.form_version or ""
-        schema = versions.get(version, latest)
-        run = suites.get(version)
-        if run is None:
-            run = suites[version] = SuiteRun(schema)
-        run.add((payload,))
-        own += check_submission(payload, rubrics.get(schema.rubric_id or ""), settings, answers)
-    for run in suites.values():
-        own += run.findings()
-    cross = check_asset(kept, latest)
-    del kept
-    result.findings = own + cross
-    result.checked = len(changed)
-    result.current = len(current)
     with engine.begin() as conn:
+        before = _validated(conn, server, asset_uid)
+        if scorer is not None:
+            scorer.start(conn)
+        for row in _current(conn, server, asset_uid):
+            kobo_id = int(row.kobo_id)
+            if row.deleted_run is not None:
+                deleted.append(kobo_id)
+                continue
+            current.append(kobo_id)
+            payload = json.loads(row.payload)
+            answers = Answers(payload)
+            result.where[kobo_id] = district_and_surveyor(answers)
+            kept.append({key: payload[key] for key in keys if key in payload})
+            scoring = Scoring(scorer.rubric, answers) if scorer is not None else None
+            if full or before.get(kobo_id) != (row.content_hash, digest):
+                changed.append((kobo_id, row.content_hash))
+                version = row.form_version or ""
+                schema = schemas.get(version, latest)
+                run = suites.get(version)
+                if run is None:
+                    run = suites[version] = SuiteRun(schema)
+                run.add((payload,))
+                rubric = rubrics.get(schema.rubric_id or "")
+                own += check_submission(payload, rubric, settings, answers, scoring)
+            if scorer is not None and scoring is not None:
+                chosen = scoring.chosen
+                if chosen is None:
+                    scorer.no_rubric(kobo_id)
+                else:
+                    scored = scoring.score(chosen)
+                    scorer.add(conn, kobo_id, row.content_hash, answers, chosen, scored)
+        for run in suites.values():
+            own += run.findings()
+        cross = check_asset(kept, latest)
+        del kept
+        result.findings = own + cross
+        result.checked = len(changed)
+        result.current = len(current)
         first = record(
             conn,
             server=server,
@@ -274,4 +294,6 @@ def validate_asset(
         )
         _save_validated(conn, server, asset_uid, changed, before, digest, run_id)
         result.standing = standing_findings(conn, server, asset_uid)
+        if scorer is not None:
+            result.scores = scorer.finish(conn, held_ids_select)
     return result

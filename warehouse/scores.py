@@ -36,6 +36,7 @@ from forms.rubric import Rubric, ScoreResult, evaluation_date
 from forms.rules import Answers, number
 from forms.schema import FormSchema
 from forms.subjects import Identity, identity_of, subject_of
+from warehouse.bulk import insert_rows
 from warehouse.schema import raw_submission, recognition, score, score_item
 from warehouse.versions import form_versions
 
@@ -210,6 +211,141 @@ def _subject(
     return found.text if found else None
 
 
+class AssetScorer:
+    """Scores the current submissions of one asset as a caller reads them (`add`), writing
+    them as they come, inside the caller's transaction: `start` removes the asset's earlier
+    rows, `finish` removes those of the submissions `exclude` holds and rebuilds the
+    recognition of the form. What `score_asset` does from the raw landing, for a caller that
+    reads every submission anyway (the validation)."""
+
+    def __init__(
+        self,
+        server: str,
+        asset_uid: str,
+        rubric: Rubric,
+        identity: Identity | None,
+        places: Places,
+        run_id: int | None,
+    ) -> None:
+        self.server, self.asset_uid, self.rubric = server, asset_uid, rubric
+        self.identity, self.places, self.run_id = identity, places, run_id
+        self.form_name = rubric.form  # the title: recognition counts its assets together
+        self._scores: list[dict[str, Any]] = []
+        self._items: list[dict[str, Any]] = []
+        self._done: dict[int, tuple[bool, bool]] = {}  # _id → (passed, provisional)
+        self._no_rubric: set[int] = set()
+
+    @classmethod
+    def for_asset(
+        cls,
+        engine: Engine,
+        server: str,
+        asset_uid: str,
+        rubrics: Mapping[str, Rubric],
+        places: Places,
+        run_id: int | None = None,
+        schemas: Mapping[str, FormSchema] | None = None,
+    ) -> AssetScorer | None:
+        """The scorer of an asset; None when its form scores nothing (no rubric named, or
+        unknown). `schemas`: the asset's form versions when the caller has read them."""
+        schemas = schemas if schemas is not None else _schemas(engine, server, asset_uid)
+        if not schemas:
+            return None
+        latest = list(schemas.values())[-1]
+        rubric = rubrics.get(latest.rubric_id or "")
+        if rubric is None:
+            return None
+        identity = identity_of({f.name for f in latest.fields})
+        return cls(server, asset_uid, rubric, identity, places, run_id)
+
+    def start(self, conn: Connection) -> None:
+        for table in (score_item, score):
+            conn.execute(
+                table.delete().where(
+                    table.c.server == self.server, table.c.asset_uid == self.asset_uid
+                )
+            )
+
+    def add(
+        self,
+        conn: Connection,
+        kobo_id: int,
+        content_hash: str,
+        data: Answers,
+        chosen: Rubric | None,
+        scored: ScoreResult | None,
+    ) -> None:
+        """One current submission: `chosen` the rubric valid for it (`rubric.for_evaluation`)
+        and `scored` its score, when the caller computed them; None: computed here."""
+        if chosen is None:
+            chosen = self.rubric.for_evaluation(data)
+            if chosen is None:
+                self.no_rubric(kobo_id)
+                return
+        if scored is None:
+            scored = chosen.score(data)
+        day = evaluation_date(data)
+        place = self.places.place(data, day)
+        subject = _subject(self.identity, data, place, _year(data, day), self.places)
+        one, items = _score_rows(
+            self.server,
+            self.asset_uid,
+            kobo_id,
+            self.form_name,
+            content_hash,
+            data,
+            scored,
+            chosen,
+            place,
+            day,
+            subject,
+            self.run_id,
+        )
+        self._scores.append(one)
+        self._items += items
+        self._done[kobo_id] = (scored.passed, scored.provisional)
+        if len(self._scores) >= 2000:
+            self._flush(conn)
+
+    def no_rubric(self, kobo_id: int) -> None:
+        """A current submission no rubric applies to (`rubric.for_evaluation` gave None)."""
+        self._no_rubric.add(kobo_id)
+
+    def _flush(self, conn: Connection) -> None:
+        _insert(conn, score, self._scores)
+        _insert(conn, score_item, self._items)
+        self._scores.clear()
+        self._items.clear()
+
+    def finish(self, conn: Connection, exclude: ExcludeSelect | None = None) -> AssetScores:
+        """Write what is left, drop the rows of held submissions, rebuild recognition."""
+        self._flush(conn)
+        result = AssetScores(self.server, self.asset_uid, self.form_name)
+        held: set[int] = set()
+        if exclude is not None:
+            held = {int(i) for i in conn.execute(exclude(self.server, self.asset_uid)).scalars()}
+            dropped = [i for i in held if i in self._done]
+            for table in (score_item, score):
+                for part in range(0, len(dropped), 500):
+                    conn.execute(
+                        table.delete().where(
+                            table.c.server == self.server,
+                            table.c.asset_uid == self.asset_uid,
+                            table.c.kobo_id.in_(dropped[part : part + 500]),
+                        )
+                    )
+        known = self._done.keys() | self._no_rubric
+        result.skipped[NOT_HELD] = len(held & known)
+        result.skipped[NO_RUBRIC] = len(self._no_rubric - held)
+        for kobo_id, (passed, provisional) in self._done.items():
+            if kobo_id not in held:
+                result.scored += 1
+                result.passed += passed
+                result.provisional += provisional
+        rebuild_recognition(conn, self.form_name, self.places)
+        return result
+
+
 def score_asset(
     engine: Engine,
     server: str,
@@ -222,79 +358,26 @@ def score_asset(
 ) -> AssetScores | None:
     """Score every current, released submission of an asset and replace its score rows;
     None for an asset whose form scores nothing (no rubric named, or unknown)."""
-    schemas = _schemas(engine, server, asset_uid)
-    if not schemas:
+    scorer = AssetScorer.for_asset(engine, server, asset_uid, rubrics, places, run_id)
+    if scorer is None:
         return None
-    latest = list(schemas.values())[-1]
-    rubric = rubrics.get(latest.rubric_id or "")
-    if rubric is None:
-        return None
-    identity = identity_of({f.name for f in latest.fields})
-    form_name = rubric.form  # the title: recognition counts the assets of one form together
     r = raw_submission
     query = sa.select(r.c.kobo_id, r.c.content_hash, r.c.payload).where(
         r.c.server == server, r.c.asset_uid == asset_uid, r.c.deleted_run.is_(None)
     )
-    result = AssetScores(server, asset_uid, form_name)
-    scores: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
     with engine.begin() as conn:
-        current = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
-        if exclude is not None:
-            query = query.where(r.c.kobo_id.not_in(exclude(server, asset_uid)))
-        for table in (score_item, score):
-            conn.execute(
-                table.delete().where(table.c.server == server, table.c.asset_uid == asset_uid)
-            )
-        released = 0
+        scorer.start(conn)
         # read in parts and written as they come: 100,000 payloads are never held at once
         rows = conn.execute(query.order_by(r.c.kobo_id), execution_options={"yield_per": 1000})
         for row in rows:
-            released += 1
             data = Answers(json.loads(row.payload))
-            chosen = rubric.for_evaluation(data)
-            if chosen is None:
-                result.skipped[NO_RUBRIC] += 1
-                continue
-            scored = chosen.score(data)
-            day = evaluation_date(data)
-            place = places.place(data, day)
-            subject = _subject(identity, data, place, _year(data, day), places)
-            one, its_items = _score_rows(
-                server,
-                asset_uid,
-                int(row.kobo_id),
-                form_name,
-                row.content_hash,
-                data,
-                scored,
-                chosen,
-                place,
-                day,
-                subject,
-                run_id,
-            )
-            scores.append(one)
-            items += its_items
-            result.scored += 1
-            result.passed += scored.passed
-            result.provisional += scored.provisional
-            if len(scores) >= 2000:
-                _insert(conn, score, scores)
-                _insert(conn, score_item, items)
-                scores.clear()
-                items.clear()
-        _insert(conn, score, scores)
-        _insert(conn, score_item, items)
-        result.skipped[NOT_HELD] = int(current or 0) - released
-        rebuild_recognition(conn, form_name, places)
-    return result
+            scorer.add(conn, int(row.kobo_id), row.content_hash, data, None, None)
+        return scorer.finish(conn, exclude)
 
 
 def _insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     for start in range(0, len(rows), 5000):
-        if rows[start : start + 5000]:
-            conn.execute(table.insert(), list(rows[start : start + 5000]))
+        insert_rows(conn, table, rows[start : start + 5000])
 
 
 def rebuild_recognition(conn: Connection, form_name: str, places: Places) -> int:
