@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from forms.rules import Answers, Condition, Derivation
@@ -296,17 +297,26 @@ class Rubric:
             return Text(f"đến {vi(end)}", f"until {en(end)}")
         return Text("không giới hạn", "no limit")
 
-    @property
+    # What follows depends on the rubric alone: computed once (a Rubric is frozen), not per
+    # submission scored.
+
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for group in self.groups for item in group.items)
 
-    def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+    @cached_property
+    def _by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
 
-    @property
+    @cached_property
+    def group_of(self) -> dict[str, str]:
+        """Item id → the id of its group."""
+        return {item.id: group.id for group in self.groups for item in group.items}
+
+    def item(self, item_id: str) -> Item:
+        return self._by_id[item_id]
+
+    @cached_property
     def score_provisional(self) -> bool:
         """True when any points, scale fraction or derivation rule is provisional."""
         return (
@@ -317,7 +327,7 @@ class Rubric:
             or any(item.provisional for item in self.items)
         )
 
-    @property
+    @cached_property
     def pass_provisional(self) -> bool:
         """True when the pass mark, a group minimum or a class threshold is provisional."""
         return (

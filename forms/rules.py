@@ -34,6 +34,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 RULES = ("all_members", "threshold", "conditions")
@@ -115,21 +116,29 @@ class Condition:
     op: str
     values: tuple[Any, ...]
 
+    @cached_property
+    def _texts(self) -> frozenset[str]:  # the values as answers read (computed once)
+        return frozenset(str(v) for v in self.values)
+
+    @cached_property
+    def _bounds(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self.values)
+
     def holds(self, answers: Answers) -> bool:
         raw = answers.get(self.field)
-        if self.op == "between":
-            value = number(raw)
-            return float(self.values[0]) <= value <= float(self.values[1])
-        if self.op == "at_least":
-            return number(raw) >= float(self.values[0])
-        if self.op == "in":
-            return raw in {str(v) for v in self.values}
-        if self.op == "not_in":
-            return raw not in {str(v) for v in self.values}
-        if self.op == "any_of":
-            chosen = set((raw or "").split())
-            return bool(chosen & {str(v) for v in self.values})
-        raise ValueError(f"unknown condition op {self.op}")
+        op = self.op
+        if op == "between":
+            low, high = self._bounds
+            return low <= number(raw) <= high
+        if op == "at_least":
+            return number(raw) >= self._bounds[0]
+        if op == "in":
+            return raw in self._texts
+        if op == "not_in":
+            return raw not in self._texts
+        if op == "any_of":
+            return not self._texts.isdisjoint((raw or "").split())
+        raise ValueError(f"unknown condition op {op}")
 
     def xpath(self) -> str:
         ref = "${" + self.field + "}"

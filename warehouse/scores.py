@@ -169,7 +169,7 @@ def _score_rows(
         "device_class": data.get("score_class"),
         "run_id": run_id,
     }
-    groups = {item.id: group.id for group in rubric.groups for item in group.items}
+    groups = rubric.group_of
     items = [
         {
             **key,
