@@ -46,11 +46,15 @@ test: $(STAMP) sysdeps jsdeps
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
-# `make bench`: sync and load throughput (bench/__main__.py), then validating
+# `make bench`: sync and load throughput (bench/__main__.py); `htsd sync` of N family
+# evaluations against a minimal hand-written pipeline, alternating, 3 rounds
+# (bench/compare.py; `make bench N=30000` for another size); then validating
 # BENCH_VALIDATE_N family evaluations with rosters (bench/validation.py).
+N ?= 100000
 BENCH_VALIDATE_N ?= 100000
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.compare --size $(N)
 	$(BIN)/python -m bench.validation --size $(BENCH_VALIDATE_N)
 
 clean:

@@ -1,0 +1,230 @@
+"""`make bench`: `htsd sync` side by side with a minimal hand-written pipeline, in one run.
+
+One local KoboToolbox serves N generated family evaluations (with their household rosters).
+Then, alternating A B A B for `--reps` rounds, each as a process of its own into a fresh
+warehouse on the same server:
+- A, the product: `htsd sync --no-validate` (raw landing, sweep, versions, typed tables);
+- B, the baseline (`python -m bench.compare baseline …`): requests fetches the same pages,
+  json parses them, the main answers go to one table and the roster to one child table, with
+  executemany (the columns are those of the first page). Kept minimal, not tuned down.
+Each round's wall time and peak resident memory (the process's own VmHWM, read while it
+runs) are kept; the table gives the medians, the spread (min–max) and our median over the
+baseline's. SQLite always; PostgreSQL too when HTSD_BENCH_POSTGRES_URL is set (a fresh schema
+per run, dropped afterwards). Results are appended to bench/results/compare.jsonl.
+
+Usage: python -m bench.compare [--size 100000] [--reps 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PAGE = 1000
+
+
+# -- B: the baseline ------------------------------------------------------------------------
+
+
+def baseline(server: str, token: str, asset_uid: str, url: str) -> None:
+    """Fetch every submission, flatten the roster into a child table, write both."""
+    import requests
+    import sqlalchemy as sa
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    next_url: str | None = f"{server}/api/v2/assets/{asset_uid}/data/?format=json&limit={PAGE}"
+    engine = sa.create_engine(url)
+    main_columns: list[str] = []
+    child_columns: list[str] = []
+    with engine.begin() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        while next_url:
+            page = json.loads(session.get(next_url, timeout=60).content)
+            next_url = page.get("next")
+            mains: list[tuple[Any, ...]] = []
+            children: list[tuple[Any, ...]] = []
+            for submission in page["results"]:
+                scalars = {k: v for k, v in submission.items() if not isinstance(v, list | dict)}
+                rows = [
+                    (submission["_id"], number, row)
+                    for value in submission.values()
+                    if isinstance(value, list) and value and isinstance(value[0], dict)
+                    for number, row in enumerate(value, start=1)
+                ]
+                if not main_columns:
+                    main_columns = sorted(scalars)
+                    _create(cursor, "main", ["_id"] + [c for c in main_columns if c != "_id"])
+                if rows and not child_columns:
+                    child_columns = sorted(rows[0][2])
+                    _create(cursor, "roster", ["_parent", "_index", *child_columns])
+                mains.append(tuple(_text(scalars.get(c)) for c in main_columns))
+                children += [
+                    (parent, number, *(_text(row.get(c)) for c in child_columns))
+                    for parent, number, row in rows
+                ]
+            _insert(cursor, "main", len(main_columns), mains, mark)
+            if child_columns:
+                _insert(cursor, "roster", len(child_columns) + 2, children, mark)
+    engine.dispose()
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or isinstance(value, int | float) else str(value)
+
+
+def _create(cursor: Any, table: str, columns: list[str]) -> None:
+    cols = ", ".join(f'"{c}" TEXT' for c in columns)
+    cursor.execute(f'CREATE TABLE "{table}" ({cols})')
+
+
+def _insert(cursor: Any, table: str, width: int, rows: list[tuple[Any, ...]], mark: str) -> None:
+    if rows:
+        cursor.executemany(f'INSERT INTO "{table}" VALUES ({", ".join([mark] * width)})', rows)
+
+
+# -- the runs -------------------------------------------------------------------------------
+
+
+def _peak_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one process; it must succeed."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0.0
+        time.sleep(0.05)  # past the exec: the child's own memory from here on
+        while process.poll() is None:
+            peak = max(peak, _peak_mb(process.pid) or 0.0)
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        if process.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed: {err.read().decode()[-2000:]}")
+    return wall, peak
+
+
+@contextmanager
+def _fresh(database: str, folder: Path, name: str) -> Iterator[str]:
+    """A fresh warehouse URL: a new SQLite file, or a new PostgreSQL schema dropped after."""
+    if database == "sqlite":
+        yield f"sqlite:///{folder / (name + '.sqlite')}"
+        return
+    import sqlalchemy as sa
+
+    base = os.environ["HTSD_BENCH_POSTGRES_URL"]
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+
+def compare(size: int, reps: int) -> list[dict[str, Any]]:
+    from localkobo import LocalKoboServer
+    from localkobo.province import demo_kobo
+
+    demo = demo_kobo(size, seed=size)
+    databases = ["sqlite"] + (["postgresql"] if os.environ.get("HTSD_BENCH_POSTGRES_URL") else [])
+    rows = []
+    with LocalKoboServer(demo.kobo) as server, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("HTSD_", "KOBO"))}
+        for database in databases:
+            times: dict[str, list[tuple[float, float]]] = {"htsd": [], "baseline": []}
+            for rep in range(reps):
+                with _fresh(database, folder, f"a{rep}") as url:
+                    env = {
+                        **clean,
+                        "HTSD_DATABASE_URL": url,
+                        "KOBOTOOLBOX_URL": server.url,
+                        "KOBOTOOLBOX_TOKEN": demo.token,
+                    }
+                    command = [sys.executable, "-m", "etl", "--silent", "sync", "--no-validate"]
+                    times["htsd"].append(_timed([*command, "--asset", demo.asset_uid], env, folder))
+                with _fresh(database, folder, f"b{rep}") as url:
+                    command = [sys.executable, "-m", "bench.compare", "baseline", server.url]
+                    command += [demo.token, demo.asset_uid, url]
+                    times["baseline"].append(_timed(command, clean, ROOT))
+            ours = [t for t, _ in times["htsd"]]
+            theirs = [t for t, _ in times["baseline"]]
+            rows.append(
+                {
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "case": "sync_vs_baseline",
+                    "database": database,
+                    "submissions": size,
+                    "reps": reps,
+                    "htsd_s": [round(t, 2) for t in ours],
+                    "baseline_s": [round(t, 2) for t in theirs],
+                    "htsd_peak_mb": round(max(m for _, m in times["htsd"]), 1),
+                    "baseline_peak_mb": round(max(m for _, m in times["baseline"]), 1),
+                    "ratio": round(statistics.median(ours) / statistics.median(theirs), 2),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "baseline":
+        baseline(*sys.argv[2:6])
+        return
+    parser = argparse.ArgumentParser(prog="python -m bench.compare")
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = compare(args.size, args.reps)
+    RESULTS.mkdir(exist_ok=True)
+    with (RESULTS / "compare.jsonl").open("a", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(f"{'database':<11} {'N':>7}  {'htsd (median, spread)':<26} {'baseline':<26} ratio")
+    for row in rows:
+        ours, theirs = row["htsd_s"], row["baseline_s"]
+        print(
+            f"{row['database']:<11} {row['submissions']:>7}  "
+            f"{statistics.median(ours):>6.2f}s ({min(ours):.2f}–{max(ours):.2f})"
+            f" {row['htsd_peak_mb']:>6.0f} MB  "
+            f"{statistics.median(theirs):>6.2f}s ({min(theirs):.2f}–{max(theirs):.2f})"
+            f" {row['baseline_peak_mb']:>6.0f} MB  {row['ratio']:.2f}×"
+        )
+
+
+if __name__ == "__main__":
+    main()
