@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.proc import peak_mb
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PAGE = 1000
@@ -103,25 +105,14 @@ def _insert(cursor: Any, table: str, width: int, rows: list[tuple[Any, ...]], ma
 # -- the runs -------------------------------------------------------------------------------
 
 
-def _peak_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one process; it must succeed."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
         peak = 0.0
-        time.sleep(0.05)  # past the exec: the child's own memory from here on
         while process.poll() is None:
-            peak = max(peak, _peak_mb(process.pid) or 0.0)
+            peak = max(peak, peak_mb(process.pid, command[2].encode()) or 0.0)
             time.sleep(0.02)
         wall = time.perf_counter() - started
         if process.returncode != 0:

@@ -21,24 +21,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.proc import peak_mb
 from localkobo import LocalKoboServer
 from localkobo.province import demo_kobo
 
 HTSD = [sys.executable, "-m", "etl"]
-
-
-def _peak_mb(pid: int) -> float | None:
-    """The high-water mark of a running process's resident memory (VmHWM), once it runs
-    htsd; None before its exec, or once it has ended."""
-    try:
-        if b"etl" not in Path(f"/proc/{pid}/cmdline").read_bytes():
-            return None
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
@@ -51,7 +38,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float,
         process = subprocess.Popen([*HTSD, *args], env=env, cwd=cwd, stdout=out, stderr=err)
         peak = 0.0
         while process.poll() is None:
-            peak = max(peak, _peak_mb(process.pid) or 0.0)
+            peak = max(peak, peak_mb(process.pid, b"etl") or 0.0)
             time.sleep(0.02)
         wall = time.perf_counter() - started
         code = process.returncode
