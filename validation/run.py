@@ -254,7 +254,7 @@ def validate_asset(
                 run.add((payload,))
                 rubric = rubrics.get(schema.rubric_id or "")
                 own += check_submission(payload, rubric, settings, answers, scoring)
-            if scorer is not None and scoring is not None:
+            if scorer is not None and scoring is not None:  # (one is set with the other)
                 chosen = scoring.chosen
                 if chosen is None:
                     scorer.no_rubric(kobo_id)

@@ -272,18 +272,11 @@ class AssetScorer:
         kobo_id: int,
         content_hash: str,
         data: Answers,
-        chosen: Rubric | None,
-        scored: ScoreResult | None,
+        chosen: Rubric,
+        scored: ScoreResult,
     ) -> None:
         """One current submission: `chosen` the rubric valid for it (`rubric.for_evaluation`)
-        and `scored` its score, when the caller computed them; None: computed here."""
-        if chosen is None:
-            chosen = self.rubric.for_evaluation(data)
-            if chosen is None:
-                self.no_rubric(kobo_id)
-                return
-        if scored is None:
-            scored = chosen.score(data)
+        and `scored` its score (`chosen.score`); one no rubric applies to: `no_rubric`."""
         day = evaluation_date(data)
         place = self.places.place(data, day)
         subject = _subject(self.identity, data, place, _year(data, day), self.places)
@@ -371,7 +364,12 @@ def score_asset(
         rows = conn.execute(query.order_by(r.c.kobo_id), execution_options={"yield_per": 1000})
         for row in rows:
             data = Answers(json.loads(row.payload))
-            scorer.add(conn, int(row.kobo_id), row.content_hash, data, None, None)
+            chosen = scorer.rubric.for_evaluation(data)
+            if chosen is None:
+                scorer.no_rubric(int(row.kobo_id))
+            else:
+                scored = chosen.score(data)
+                scorer.add(conn, int(row.kobo_id), row.content_hash, data, chosen, scored)
         return scorer.finish(conn, exclude)
 
 
