@@ -19,7 +19,6 @@ from the raw table alone; the rows come out the same.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from forms.findings import Finding
-from warehouse import labelled
+from warehouse import jsontext, labelled
 from warehouse.assets import deployed_form_name
 from warehouse.attachments import attachment_rows
 from warehouse.catalog import (
@@ -203,7 +202,9 @@ def _read_payloads(conn: Connection, layout: Layout, batch: Sequence[_Raw]) -> l
     found = []
     for kobo_id, payload in payloads:
         raw = states[int(kobo_id)]
-        found.append(RawSubmission(raw.kobo_id, raw.form_version, raw.state, json.loads(payload)))
+        found.append(
+            RawSubmission(raw.kobo_id, raw.form_version, raw.state, jsontext.loads(payload))
+        )
     return found
 
 
