@@ -33,10 +33,15 @@ class Constant(float):
     write, so that the standard module writes it back as it was."""
 
 
+_DECODER = json.JSONDecoder(parse_constant=Constant)
+
+
 def loads(text: str | bytes) -> Any:
     """The value of a JSON text, as `json.loads` reads it (`NaN` and infinities as
     `Constant`)."""
-    return json.loads(text, parse_constant=Constant)
+    if isinstance(text, bytes):  # as json.loads decodes it
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _DECODER.decode(text)
 
 
 def dumps(value: Any) -> str:
