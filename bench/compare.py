@@ -6,7 +6,11 @@ warehouse on the same server:
 - A, the product: `htsd sync --no-validate` (raw landing, sweep, versions, typed tables);
 - B, the baseline (`python -m bench.compare baseline …`): requests fetches the same pages,
   json parses them, the main answers go to one table and the roster to one child table, with
-  executemany (the columns are those of the first page). Kept minimal, not tuned down.
+  executemany (the columns are those of the first page). Kept minimal, not tuned down;
+- C, on PostgreSQL, the same baseline writing by COPY.
+Then, on the last round's warehouses, a sync with nothing new (beside the bare transfer of
+the sweep's pages) and one after 1% new, 0.5% edited and 0.1% deleted submissions; and one
+sync per smaller N of `--growth`, for the exponent of time ∝ N^k.
 Each round's wall time and peak resident memory (the process's own VmHWM, read while it
 runs) are kept; the table gives the medians, the spread (min–max) and our median over the
 baseline's. SQLite always; PostgreSQL too when HTSD_BENCH_POSTGRES_URL is set (a fresh schema
@@ -44,8 +48,9 @@ PAGE = 1000
 # -- B: the baseline ------------------------------------------------------------------------
 
 
-def baseline(server: str, token: str, asset_uid: str, url: str) -> None:
-    """Fetch every submission, flatten the roster into a child table, write both."""
+def baseline(server: str, token: str, asset_uid: str, url: str, copy: str = "") -> None:
+    """Fetch every submission, flatten the roster into a child table, write both (with
+    `copy`, on PostgreSQL, by COPY instead of executemany)."""
     import requests
     import sqlalchemy as sa
 
@@ -84,9 +89,10 @@ def baseline(server: str, token: str, asset_uid: str, url: str) -> None:
                     (parent, number, *(_text(row.get(c)) for c in child_columns))
                     for parent, number, row in rows
                 ]
-            _insert(cursor, "main", len(main_columns), mains, mark)
+            write = _copy if copy else _insert
+            write(cursor, "main", len(main_columns), mains, mark)
             if child_columns:
-                _insert(cursor, "roster", len(child_columns) + 2, children, mark)
+                write(cursor, "roster", len(child_columns) + 2, children, mark)
     engine.dispose()
 
 
@@ -102,6 +108,12 @@ def _create(cursor: Any, table: str, columns: list[str]) -> None:
 def _insert(cursor: Any, table: str, width: int, rows: list[tuple[Any, ...]], mark: str) -> None:
     if rows:
         cursor.executemany(f'INSERT INTO "{table}" VALUES ({", ".join([mark] * width)})', rows)
+
+
+def _copy(cursor: Any, table: str, _width: int, rows: list[tuple[Any, ...]], _mark: str) -> None:
+    with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 # -- the runs -------------------------------------------------------------------------------
@@ -222,7 +234,7 @@ def compare(size: int, reps: int) -> list[dict[str, Any]]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("HTSD_", "KOBO"))}
         kept: list[tuple[str, str]] = []  # each database's last warehouse, kept for later
         for database in databases:
-            times: dict[str, list[tuple[float, float]]] = {"htsd": [], "baseline": []}
+            times: dict[str, list[tuple[float, float]]] = {"htsd": [], "baseline": [], "copy": []}
             stages: dict[str, float] = {}
             for rep in range(reps):
                 with contextlib.ExitStack() as stack:
@@ -238,6 +250,11 @@ def compare(size: int, reps: int) -> list[dict[str, Any]]:
                     command = [sys.executable, "-m", "bench.compare", "baseline", server.url]
                     command += [demo.token, demo.asset_uid, url]
                     times["baseline"].append(_timed(command, clean, ROOT))
+                if database == "postgresql":  # C: the baseline writing by COPY
+                    with _fresh(database, folder, f"c{rep}") as url:
+                        command = [sys.executable, "-m", "bench.compare", "baseline", server.url]
+                        command += [demo.token, demo.asset_uid, url, "copy"]
+                        times["copy"].append(_timed(command, clean, ROOT))
             ours = [t for t, _ in times["htsd"]]
             theirs = [t for t, _ in times["baseline"]]
             rows.append(
@@ -252,6 +269,7 @@ def compare(size: int, reps: int) -> list[dict[str, Any]]:
                     "htsd_peak_mb": round(max(m for _, m in times["htsd"]), 1),
                     "baseline_peak_mb": round(max(m for _, m in times["baseline"]), 1),
                     "ratio": round(statistics.median(ours) / statistics.median(theirs), 2),
+                    "baseline_copy_s": [round(t, 2) for t, _ in times["copy"]],
                     "htsd_stages_s": stages,
                 }
             )
@@ -317,7 +335,7 @@ def growth(sizes: list[int], main: dict[str, Any] | None) -> dict[str, Any]:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "baseline":
-        baseline(*sys.argv[2:6])
+        baseline(*sys.argv[2:7])
         return
     parser = argparse.ArgumentParser(prog="python -m bench.compare")
     parser.add_argument("--size", type=int, default=100_000)
@@ -356,6 +374,14 @@ def _print(rows: list[dict[str, Any]]) -> None:
             f"{statistics.median(theirs):>6.2f}s ({min(theirs):.2f}–{max(theirs):.2f})"
             f" {row['baseline_peak_mb']:>6.0f} MB  {row['ratio']:.2f}×"
         )
+    for row in rows:
+        if row.get("baseline_copy_s"):
+            copy = row["baseline_copy_s"]
+            print(
+                f"{row['database']:<11} the baseline writing by COPY:"
+                f" {statistics.median(copy):.2f}s ({min(copy):.2f}–{max(copy):.2f}); our ratio"
+                f" to it {statistics.median(row['htsd_s']) / statistics.median(copy):.2f}×"
+            )
     for row in rows:
         if row["case"] != "sync_vs_baseline":
             continue

@@ -149,7 +149,7 @@ def _stored_identities(engine: Engine, server: str, asset_uid: str) -> dict[int,
             sa.select(t.c.kobo_id, t.c.uuid, t.c.validation_status, t.c.deleted_run).where(
                 t.c.server == server, t.c.asset_uid == asset_uid
             )
-        )
+        ).all()  # fetched at once: row by row costs more than the sweep's transfer
         return {
             int(r.kobo_id): (r.uuid, r.validation_status if r.deleted_run is None else "deleted")
             for r in rows
