@@ -317,6 +317,11 @@ class Rubric:
         return self._by_id[item_id]
 
     @cached_property
+    def item_provisional(self) -> dict[str, bool]:
+        """Item id → whether its points are provisional."""
+        return {item.id: item.provisional for group in self.groups for item in group.items}
+
+    @cached_property
     def score_provisional(self) -> bool:
         """True when any points, scale fraction or derivation rule is provisional."""
         return (

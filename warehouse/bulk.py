@@ -30,21 +30,33 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     if mark is None or defaulted:  # a driver of another style, or defaults to fill in
         conn.execute(table.insert(), list(rows))
         return
+    insert_tuples(conn, table, columns, [tuple(row[c] for c in columns) for row in rows])
+
+
+def insert_tuples(
+    conn: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert `rows`, tuples of the values of `columns` in that order, into `table` (every
+    column left out must have no default); nothing for no rows."""
+    if not rows:
+        return
+    mark = _MARKS.get(conn.dialect.paramstyle)
+    if mark is None:  # a driver of another style: the general path
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
     prepare = conn.dialect.identifier_preparer
     sql = (
         f"INSERT INTO {prepare.format_table(table)} "
         f"({', '.join(prepare.quote(c) for c in columns)}) "
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
-    values = [tuple(row[c] for c in columns) for row in rows]
     dialect = conn.dialect
     processors = [
         (i, process)
         for i, c in enumerate(columns)
         if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    if processors:
-        values = [_processed(value, processors) for value in values]
+    values = [_processed(row, processors) for row in rows] if processors else list(rows)
     conn.exec_driver_sql(sql, values)
 
 

@@ -36,7 +36,7 @@ from forms.rules import Answers, number
 from forms.schema import FormSchema
 from forms.subjects import Identity, identity_of, subject_of
 from warehouse import jsontext
-from warehouse.bulk import insert_rows
+from warehouse.bulk import insert_rows, insert_tuples
 from warehouse.schema import raw_submission, recognition, score, score_item
 from warehouse.versions import form_versions
 
@@ -126,6 +126,24 @@ def _year(data: Answers, day: dt.date | None) -> int | None:
     return day.year if day else None
 
 
+# the columns of a score_item row, in the order `_score_rows` gives them
+ITEM_COLUMNS = (
+    "server",
+    "asset_uid",
+    "kobo_id",
+    "item_id",
+    "group_id",
+    "field",
+    "answer",
+    "device_answer",
+    "derived",
+    "points",
+    "max_points",
+    "applicable_max",
+    "provisional",
+)
+
+
 def _score_rows(
     server: str,
     asset_uid: str,
@@ -139,7 +157,7 @@ def _score_rows(
     day: dt.date | None,
     subject: str | None,
     run_id: int | None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
     device_total = number(data.get("score_total"))
     key = {"server": server, "asset_uid": asset_uid, "kobo_id": kobo_id}
     row = {
@@ -170,20 +188,23 @@ def _score_rows(
         "run_id": run_id,
     }
     groups = rubric.group_of
+    provisional = rubric.item_provisional
     items = [
-        {
-            **key,
-            "item_id": item.item_id,
-            "group_id": groups[item.item_id],
-            "field": item.field,
-            "answer": item.answer,
-            "device_answer": item.device_answer,
-            "derived": item.derived,
-            "points": item.points,
-            "max_points": item.max_points,
-            "applicable_max": item.applicable_max,
-            "provisional": rubric.item(item.item_id).provisional,
-        }
+        (
+            server,
+            asset_uid,
+            kobo_id,
+            item.item_id,
+            groups[item.item_id],
+            item.field,
+            item.answer,
+            item.device_answer,
+            item.derived,
+            item.points,
+            item.max_points,
+            item.applicable_max,
+            provisional[item.item_id],
+        )
         for item in result.items
     ]
     return row, items
@@ -231,7 +252,7 @@ class AssetScorer:
         self.identity, self.places, self.run_id = identity, places, run_id
         self.form_name = rubric.form  # the title: recognition counts its assets together
         self._scores: list[dict[str, Any]] = []
-        self._items: list[dict[str, Any]] = []
+        self._items: list[tuple[Any, ...]] = []  # in ITEM_COLUMNS order
         self._done: dict[int, tuple[bool, bool]] = {}  # _id → (passed, provisional)
         self._no_rubric: set[int] = set()
 
@@ -306,7 +327,8 @@ class AssetScorer:
 
     def _flush(self, conn: Connection) -> None:
         _insert(conn, score, self._scores)
-        _insert(conn, score_item, self._items)
+        for start in range(0, len(self._items), 5000):
+            insert_tuples(conn, score_item, ITEM_COLUMNS, self._items[start : start + 5000])
         self._scores.clear()
         self._items.clear()
 
