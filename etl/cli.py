@@ -36,7 +36,9 @@ COMMAND_MODULES = {
     "serve-kobo": "kobo",
     "status": "status",
     "sync": "sync",
+    "users": "users",
     "validate": "validate",
+    "web": "web",
 }
 
 
