@@ -8,6 +8,7 @@ keeps an argon2 hash only.
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -48,6 +49,8 @@ def _password() -> str:
     given = os.environ.get(PASSWORD_ENV)
     if given:
         return given
+    if not sys.stdin.isatty():  # no one to ask: never read a password echoed from a pipe
+        raise users.UserError(users.UserCode.NO_PASSWORD, where=PASSWORD_ENV)
     try:
         typed = click.prompt(
             Text("Mật khẩu", "Password").get(_lang()),

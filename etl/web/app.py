@@ -442,7 +442,12 @@ class WebApp:
         year, report_lang = self._year(ctx), self._report_lang(ctx)
         query = urlencode({"year": year, "report_lang": report_lang})
         return self.render(
-            ctx, "reports.html.j2", year=year, years=YEARS, report_lang=report_lang, query=query
+            ctx,
+            "reports.html.j2",
+            year=year,
+            years=YEARS,
+            report_lang=report_lang,
+            report_query=query,
         )
 
     def report_page(self, ctx: Ctx) -> Response:
