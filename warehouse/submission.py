@@ -146,8 +146,12 @@ def _group_label(schema: FormSchema, item: Field) -> Text | None:
 def _answers(schema: FormSchema, doc: Mapping[str, Any], repeat: str | None) -> list[Answer]:
     found = []
     for item in schema.fields_in(repeat):
-        if item.type in STRUCTURAL or not item.has_data:
-            continue
+        if (
+            item.type in STRUCTURAL
+            or not item.has_data
+            or (item.type == "calculate" and not item.labels)
+        ):
+            continue  # a hidden calculation: derived, not asked
         value = _value(_lookup(doc, item))
         found.append(
             Answer(

@@ -4,8 +4,8 @@
   manager also reads the review queue and submission pages of their districts and decides;
   an admin does everything, province-wide, and reads the audit log.
 - Sign-in attempts are limited: after `MAX_FAILURES` wrong passwords within `WINDOW_S`
-  seconds for one user name, or from one address, further attempts are refused without
-  the password being checked, until the window has passed. The count lives in the process
+  seconds for one user name (`MAX_ADDRESS_FAILURES` from one address), further attempts
+  are refused without the password being checked, until the window has passed. The count lives in the process
   (one `htsd web` process serves the app).
 - CSRF: every POST carries the session's token (a form field); the sign-in form, before any
   session, carries a token also set as a cookie (double submit).
@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 
 from warehouse.users import ADMIN, MANAGER, VIEWER, User
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per user name
+MAX_ADDRESS_FAILURES = 20  # per address (an office behind one NAT address has many users)
 WINDOW_S = 60.0
 
 READ_REPORTS = frozenset({ADMIN, MANAGER, VIEWER})
@@ -35,10 +36,12 @@ class LoginLimiter:
     def __init__(
         self,
         max_failures: int = MAX_FAILURES,
+        max_address_failures: int = MAX_ADDRESS_FAILURES,
         window_s: float = WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_failures = max_failures
+        self.max_address_failures = max_address_failures
         self.window_s = window_s
         self._clock = clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
@@ -54,7 +57,10 @@ class LoginLimiter:
         """Whether any key has had `max_failures` wrong passwords within the window."""
         now = self._clock()
         with self._lock:
-            return any(len(self._recent(key, now)) >= self.max_failures for key in keys)
+            return any(len(self._recent(key, now)) >= self._limit(key) for key in keys)
+
+    def _limit(self, key: str) -> int:
+        return self.max_address_failures if key.startswith("address:") else self.max_failures
 
     def failed(self, keys: Sequence[str]) -> None:
         now = self._clock()
