@@ -5,8 +5,8 @@
   an admin does everything, province-wide, and reads the audit log.
 - Sign-in attempts are limited: after `MAX_FAILURES` wrong passwords within `WINDOW_S`
   seconds for one user name (`MAX_ADDRESS_FAILURES` from one address), further attempts
-  are refused without the password being checked, until the window has passed. The count lives in the process
-  (one `htsd web` process serves the app).
+  are refused without the password being checked, until the window has passed. The count
+  lives in the process (one `htsd web` process serves the app).
 - CSRF: every POST carries the session's token (a form field); the sign-in form, before any
   session, carries a token also set as a cookie (double submit).
 """
