@@ -15,6 +15,7 @@ Pages carry a Content-Security-Policy that allows no script at all.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
@@ -50,6 +51,8 @@ from validation.review import ACCEPT, REJECT
 from warehouse import users
 from warehouse.runlog import recent_runs
 from warehouse.users import Session, User
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "htsd_session"
 LOGIN_CSRF_COOKIE = "htsd_login_csrf"
@@ -135,6 +138,10 @@ class WebApp:
         def t(vi: str, en: str) -> str:
             return en if lang == "en" else vi
 
+        def lang_url(code: str) -> str:
+            kept = [(k, v) for k, v in ctx.request.query_params.multi_items() if k != "lang"]
+            return f"{ctx.request.url.path}?{urlencode([*kept, ('lang', code)])}"
+
         def district_name(code: str) -> str:
             label = self.districts.get(code)
             return f"{code} {label.get(lang)}" if label else code
@@ -148,6 +155,7 @@ class WebApp:
             path=ctx.request.url.path,
             query=str(ctx.request.url.query),
             district_name=district_name,
+            lang_url=lang_url,
             **values,
         )
         return HTMLResponse(page, status_code=status)
@@ -225,6 +233,9 @@ class WebApp:
             response = handler(ctx)
         except HtsdError as error:
             response = self.error_page(ctx, error)
+        except Exception:  # a fault of ours: logged for the operator, one page for the user
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = self.refuse(ctx, 500)
         if request.query_params.get("lang") in ("vi", "en"):
             response.set_cookie(
                 LANG_COOKIE, ctx.lang, max_age=365 * 86400, samesite="lax", httponly=True
@@ -524,7 +535,8 @@ def _https(request: Request) -> bool:
 
 def _local(target: str) -> str:
     """A redirect target on this site only."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    local = target.startswith("/") and target[1:2] not in ("/", "\\")
+    return target if local and "\n" not in target and "\r" not in target else "/"
 
 
 def _int(value: str | None, default: int) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,7 @@ class Site:
     held_058: int  # held, Bắc Kạn city
     script_058: int  # held, Bắc Kạn city, `<script>` in the head's name
     personal: set[str]  # every name and phone of the submissions
+    kobo: LocalKobo  # where the submissions came from (edit, then land again)
 
     def client(self, username: str | None = None, password: str = PASSWORD) -> requests.Session:
         """A browser-like session, signed in as `username` when given."""
@@ -127,6 +129,7 @@ def build_warehouse(engine: Engine, folder: Path) -> dict[str, Any]:
         "held_058": held_058,
         "script_058": script_058,
         "personal": personal,
+        "kobo": kobo,
     }
 
 
@@ -187,7 +190,7 @@ def any_site(
         problem = _probe_postgres()
         if problem:
             pytest.skip(f"PostgreSQL unreachable ({problem}); CI=true would fail instead")
-        schema = f"t_web_{int(time.time() * 1000) % 10**9}"
+        schema = f"t_web_{uuid.uuid4().hex[:12]}"
         with sa.create_engine(PG_URL).begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         url = postgres_schema_url(schema)
