@@ -11,9 +11,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
+from click.testing import CliRunner, Result
 
+from etl.cli import main
 from tests.helpers import HTSD, run_htsd
 from warehouse.schema import web_user
 
@@ -26,9 +29,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_users_add_list_passwd_disable(tmp_path: Path) -> None:
+def test_users_add_list_passwd_disable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     env = {"HTSD_DATABASE_URL": url, "HTSD_USER_PASSWORD": SECRET}
+    # the first admin, as a person creates it: the real command in its own process
     added = run_htsd(["users", "add", "admin1", "--role", "admin", "--json"], cwd=tmp_path, env=env)
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout) == {
@@ -37,15 +41,21 @@ def test_users_add_list_passwd_disable(tmp_path: Path) -> None:
         "districts": [],
         "active": True,
     }
-    scoped = run_htsd(
-        ["users", "add", "qldl", "--role", "manager", "--district", "058", "--district", "060"],
-        cwd=tmp_path,
-        env=env,
-    )
-    assert scoped.returncode == 0 and "058, 060" in scoped.stdout
-    for result in (added, scoped):
-        assert SECRET not in result.stdout + result.stderr
+    assert SECRET not in added.stdout + added.stderr
 
+    monkeypatch.chdir(tmp_path)
+    for name in ("HTSD_LANG", "HTSD_CONFIG", "HTSD_DATABASE_URL", "HTSD_USER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    runner = CliRunner()
+
+    def htsd(args: list[str], **extra: str | None) -> Result:
+        return runner.invoke(main, args, env={**env, **extra})
+
+    scoped = htsd(
+        ["users", "add", "qldl", "--role", "manager", "--district", "058", "--district", "060"]
+    )
+    assert scoped.exit_code == 0 and "058, 060" in scoped.stdout
+    assert SECRET not in scoped.output
     for args, code in (
         (["users", "add", "admin1", "--role", "viewer"], "[USR003]"),
         (["users", "add", "Bad Name", "--role", "viewer"], "[USR001]"),
@@ -53,25 +63,19 @@ def test_users_add_list_passwd_disable(tmp_path: Path) -> None:
         (["users", "add", "m1", "--role", "manager", "--district", "999"], "[USR005]"),
         (["users", "disable", "nobody"], "[USR002]"),
     ):
-        refused = run_htsd(args, cwd=tmp_path, env=env)
-        assert refused.returncode == 1 and code in refused.stderr, refused.stderr
-        assert "Traceback" not in refused.stderr and len(refused.stderr.splitlines()) == 1
-    short = run_htsd(
-        ["users", "passwd", "qldl", "--lang", "en"],
-        cwd=tmp_path,
-        env={**env, "HTSD_USER_PASSWORD": "short"},
-    )
-    assert short.returncode == 1 and "[USR004]" in short.stderr and "too short" in short.stderr
-    unasked = run_htsd(["users", "passwd", "qldl"], cwd=tmp_path, env={"HTSD_DATABASE_URL": url})
-    assert unasked.returncode == 1 and "[USR007]" in unasked.stderr
+        refused = htsd(args)
+        assert refused.exit_code == 1 and code in refused.stderr, refused.output
+        assert "Traceback" not in refused.output and len(refused.stderr.splitlines()) == 1
+    short = htsd(["users", "passwd", "qldl", "--lang", "en"], HTSD_USER_PASSWORD="short")
+    assert short.exit_code == 1 and "[USR004]" in short.stderr and "too short" in short.stderr
+    unasked = htsd(["users", "passwd", "qldl"], HTSD_USER_PASSWORD=None)  # no one to ask
+    assert unasked.exit_code == 1 and "[USR007]" in unasked.stderr
 
-    changed = run_htsd(
-        ["users", "passwd", "qldl"], cwd=tmp_path, env={**env, "HTSD_USER_PASSWORD": SECRET + "!"}
-    )
-    assert changed.returncode == 0, changed.stderr
-    disabled = run_htsd(["users", "disable", "qldl", "--lang", "en"], cwd=tmp_path, env=env)
-    assert disabled.returncode == 0 and "disabled" in disabled.stdout
-    listed = run_htsd(["users", "list", "--json"], cwd=tmp_path, env=env)
+    changed = htsd(["users", "passwd", "qldl"], HTSD_USER_PASSWORD=SECRET + "!")
+    assert changed.exit_code == 0, changed.output
+    disabled = htsd(["users", "disable", "qldl", "--lang", "en"])
+    assert disabled.exit_code == 0 and "disabled" in disabled.stdout
+    listed = htsd(["users", "list", "--json"])
     assert json.loads(listed.stdout)["users"] == [
         {"username": "admin1", "role": "admin", "districts": [], "active": True},
         {"username": "qldl", "role": "manager", "districts": ["058", "060"], "active": False},

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from etl.web.auth import LoginLimiter, login_keys
 from tests.web.conftest import PASSWORD, Site, csrf_of, login
 from warehouse.schema import review_decision, web_audit, web_session, web_user
 
@@ -152,3 +153,21 @@ def test_audit_log_holds_every_view_and_decision(site: Site) -> None:
     shown = admin.get(f"{site.url}/audit?action=decision")
     assert shown.status_code == 200 and "phiếu thử" in shown.text
     assert site.client("qldl").get(f"{site.url}/audit").status_code == 403
+
+
+def test_the_sign_in_limit_lifts_after_the_minute() -> None:
+    now = [1000.0]
+    limiter = LoginLimiter(clock=lambda: now[0])
+    user, other = login_keys("Qldl ", "10.0.0.1"), login_keys("bcd", "10.0.0.2")
+    for _ in range(5):
+        assert not limiter.blocked(user)
+        limiter.failed(user)
+    assert limiter.blocked(user) and not limiter.blocked(other)
+    assert limiter.blocked(login_keys("qldl", "10.0.0.9")), "the user name, from anywhere"
+    now[0] += 59.9
+    assert limiter.blocked(user)
+    now[0] += 0.2
+    assert not limiter.blocked(user), "a minute after the failures"
+    for n in range(20):  # one address, many names: its own, higher limit
+        limiter.failed(login_keys(f"user{n}", "10.0.0.3"))
+    assert limiter.blocked(login_keys("someone", "10.0.0.3"))
