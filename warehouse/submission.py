@@ -11,8 +11,9 @@ values are personal data. Nothing here decides who may read it: that is the call
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -106,6 +107,18 @@ class SubmissionView:
 def _text(labels: Mapping[str, str], fallback: str) -> Text:
     vi = labels.get("vi") or labels.get("default") or next(iter(labels.values()), "") or fallback
     return Text(vi, labels.get("en") or vi)
+
+
+_REFERENCE = re.compile(r"\$\{(\w+)\}")
+
+
+def _filled(label: Text, values: Mapping[str, str]) -> Text:
+    """A label with its `${question}` references replaced by the submission's answers."""
+
+    def fill(text: str) -> str:
+        return _REFERENCE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    return Text(fill(label.vi), fill(label.en))
 
 
 def _value(raw: Any) -> str | None:
@@ -251,9 +264,10 @@ def read_submission(
     )
     if schema is None:
         return view
-    view.answers = _answers(schema, payload, None)
+    answers = _answers(schema, payload, None)
+    view.answers_vi = {a.path.rsplit("/", 1)[-1]: a.value for a in answers if a.value}
+    view.answers = [replace(a, label=_filled(a.label, view.answers_vi)) for a in answers]
     view.repeats = _repeats(schema, payload)
-    view.answers_vi = {a.path.rsplit("/", 1)[-1]: a.value for a in view.answers if a.value}
     docs = [json.loads(e.payload) for e in earlier] + [payload]
     for n, version in enumerate(earlier):
         changes = _changes(schema, docs[n], docs[n + 1])

@@ -25,6 +25,7 @@ def test_submission_page_shows_answers_repeats_findings_and_history(site: Site) 
     assert paths.index("location/district") < paths.index("household/head_name")
     assert paths.index("household/head_name") < paths.index("household/hkh_member")
     assert "Họ và tên chủ hộ" in page and "Thành phố Bắc Kạn" in page, "labels, choice labels"
+    assert "Gia đình học tập năm 2020" in page, "${eval_year} in a label is the answer"
     row = re.search(r'<tr data-path="household/hkh_member".*?</tr>', page, re.S)
     assert row and 'data-finding="form.choice"' in row.group(0), "the finding beside its field"
     assert 'data-repeat="roster/members"' in page
