@@ -153,7 +153,6 @@ class WebApp:
             user=ctx.session.user if ctx.session else None,
             csrf=ctx.session.csrf_token if ctx.session else "",
             path=ctx.request.url.path,
-            query=str(ctx.request.url.query),
             district_name=district_name,
             lang_url=lang_url,
             **values,
