@@ -50,11 +50,14 @@ test: $(STAMP) sysdeps jsdeps
 # evaluations against a minimal hand-written pipeline, alternating, 3 rounds
 # (bench/compare.py; `make bench N=30000` for another size); then validating
 # BENCH_VALIDATE_N family evaluations with rosters (bench/validation.py).
+# PostgreSQL too: the machine's own server unless HTSD_BENCH_POSTGRES_URL says another
+# (`make bench HTSD_BENCH_POSTGRES_URL=` for SQLite alone).
 N ?= 100000
 BENCH_VALIDATE_N ?= 100000
+HTSD_BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.compare --size $(N)
+	HTSD_BENCH_POSTGRES_URL="$(HTSD_BENCH_POSTGRES_URL)" $(BIN)/python -m bench.compare --size $(N)
 	$(BIN)/python -m bench.validation --size $(BENCH_VALIDATE_N)
 
 clean:

@@ -11,10 +11,9 @@ import sys
 from typing import Any
 
 import click
+from click import core as click_core
 
-from etl.commands.common import App, current_lang, guarded
-from etl.commands.i18n import HtsdGroup, help_text, option, version_option
-from etl.config import load_settings
+from etl.commands.i18n import HtsdGroup, help_text, option, run_lang, version_option
 from forms.text import Text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -42,6 +41,65 @@ COMMAND_MODULES = {
 }
 
 
+# each command's summary (the first paragraph of its help), so that `htsd --help` lists the
+# commands without importing them; tests/test_cli_help.py checks it against the commands
+SUMMARIES = {
+    "db": Text(
+        "Bảo trì kho dữ liệu.",
+        "Warehouse maintenance.",
+    ),
+    "demo": Text(
+        "Chạy toàn bộ quy trình trên dữ liệu tạo sẵn: không cần tài khoản, không cần mạng.",
+        "Run the whole pipeline on generated data: no account, no network.",
+    ),
+    "export": Text(
+        "Xuất câu trả lời của một biểu mẫu kèm nhãn.",
+        "Export a form's answers with their labels.",
+    ),
+    "forms": Text(
+        "Biểu mẫu: dựng, kiểm tra, liệt kê, triển khai.",
+        "Forms: build, check, list and deploy them.",
+    ),
+    "import": Text(
+        "Nhập tệp JSON xuất từ KoboToolbox hoặc các trang dữ liệu API đã lưu (ví dụ từ USB).",
+        "Import a KoboToolbox JSON export or saved API data pages (e.g. from a USB stick).",
+    ),
+    "rebuild": Text(
+        "Dựng lại các bảng dữ liệu từ bản ghi gốc đã lưu.",
+        "Recreate the typed tables from the raw data stored.",
+    ),
+    "reference": Text(
+        "Sổ số liệu nền (mẫu số của tỷ lệ từng danh hiệu): nhập từ Excel, ghi tệp mẫu.",
+        "The registry of denominators (what each title's rate is a share of): import it from"
+        " Excel, write a template.",
+    ),
+    "report": Text(
+        "Viết báo cáo của Ban chỉ đạo cho một năm: HTML, PDF khổ A4 và Excel.",
+        "Write the steering committee's report for one year: HTML, PDF for A4 and Excel.",
+    ),
+    "review": Text(
+        "Bản ghi bị giữ lại: xem danh sách, chấp nhận hoặc loại.",
+        "Held submissions: list them, accept or reject one.",
+    ),
+    "serve-kobo": Text(
+        "Chạy một máy chủ KoboToolbox cục bộ (API v2) với bản ghi tạo sẵn, đến khi bị dừng.",
+        "Serve a local KoboToolbox (API v2) with generated submissions until interrupted.",
+    ),
+    "status": Text(
+        "Cho biết kho dữ liệu đang giữ bao nhiêu bản ghi của từng dự án và lần chạy cuối.",
+        "Show, per asset, the submissions stored and the last run.",
+    ),
+    "sync": Text(
+        "Tải bản ghi từ KoboToolbox vào kho dữ liệu, chỉ phần mới hoặc đã đổi.",
+        "Pull submissions from KoboToolbox into the warehouse, incrementally.",
+    ),
+    "validate": Text(
+        "Kiểm tra các bản ghi đã lưu theo biểu mẫu và theo quy tắc của chương trình.",
+        "Check the stored submissions against their forms and the programme's rules.",
+    ),
+}
+
+
 def _module(name: str) -> Any:
     return importlib.import_module(f"etl.commands.{name}")
 
@@ -52,7 +110,27 @@ class RootGroup(HtsdGroup):
     (i18n.prescan). Its commands are loaded when first asked for (COMMAND_MODULES)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from etl.commands.common import current_lang, guarded
+
         return guarded(current_lang, lambda: super(RootGroup, self).invoke(ctx))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, as click writes it, from their summaries: a command not
+        loaded yet stays so."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None:
+                if not loaded.hidden:
+                    rows.append((name, loaded.get_short_help_str(limit)))
+            else:
+                summary = click.Command(name, help=SUMMARIES[name].get(run_lang()))
+                rows.append((name, summary.get_short_help_str(limit)))
+        if rows:
+            with formatter.section(click_core._("Commands")):
+                formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
@@ -147,6 +225,9 @@ def main(
     silent: bool,
 ) -> None:
     """The root: logging, then the settings every command gets (help: HELP)."""
+    from etl.commands.common import App
+    from etl.config import load_settings
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from forms.errors import ErrorCode, HtsdError, Message
+from warehouse import jsontext
 from warehouse.raw import LandCounts, RawRecord, land_records
 
 
@@ -140,7 +141,7 @@ def read_file(path: Path) -> SavedFile:
     if not path.is_file():
         raise HtsdError(ImportCode.FILE_NOT_FOUND, where=str(path))
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = jsontext.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise HtsdError(
             ImportCode.NOT_JSON,

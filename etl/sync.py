@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from etl.kobo.client import KoboClient
+from etl.kobo.client import KoboClient, Page
 from etl.kobo.errors import KoboCode, KoboError
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
 from warehouse.db import chunks, update_or_insert
@@ -55,6 +56,9 @@ class SyncManifest:
     requests: int = 0
     retries: int = 0
     duration_s: float = 0.0
+    # where the time went (seconds): waiting for and reading pages of new or changed
+    # submissions, landing them, the sweep's pages of ids, the form versions
+    stages: dict[str, float] = field(default_factory=dict)
     swept: bool = False
     versions: list[str] = field(default_factory=list)
     _landed: set[int] = field(default_factory=set, repr=False)
@@ -71,6 +75,30 @@ class SyncManifest:
         data = asdict(self)
         data.pop("_landed", None)
         return data
+
+
+class _Stages:
+    """Adds up the seconds spent in each stage of a sync (`SyncManifest.stages`)."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.into[stage] = self.into.get(stage, 0.0) + time.perf_counter() - started
+
+    def pages(self, stage: str, pages: Iterator[Page]) -> Iterator[Page]:
+        """The pages, the time taken to get each (request and reading) added to `stage`."""
+        while True:
+            with self(stage):
+                page = next(pages, None)
+            if page is None:
+                return
+            yield page
 
 
 def _state(engine: Engine, server: str, asset_uid: str) -> int:
@@ -121,7 +149,7 @@ def _stored_identities(engine: Engine, server: str, asset_uid: str) -> dict[int,
             sa.select(t.c.kobo_id, t.c.uuid, t.c.validation_status, t.c.deleted_run).where(
                 t.c.server == server, t.c.asset_uid == asset_uid
             )
-        )
+        ).all()  # fetched at once: row by row costs more than the sweep's transfer
         return {
             int(r.kobo_id): (r.uuid, r.validation_status if r.deleted_run is None else "deleted")
             for r in rows
@@ -155,11 +183,16 @@ def sync_asset(
     # 1. new submissions, keyset-paged on _id
     watermark = _state(engine, client.server, asset_uid)
     done = 0
-    for page in client.iter_data_pages(
-        asset_uid, query={"_id": {"$gt": watermark}}, sort={"_id": 1}, limit=page_size
+    clock = _Stages(manifest.stages)
+    for page in clock.pages(
+        "fetch",
+        client.iter_data_pages(
+            asset_uid, query={"_id": {"$gt": watermark}}, sort={"_id": 1}, limit=page_size
+        ),
     ):
         manifest.pages += 1
-        _land_page(engine, manifest, run_id, page.results, watermark=True)
+        with clock("land"):
+            _land_page(engine, manifest, run_id, page.results, watermark=True)
         done += len(page.results)
         progress("new", done, page.count)
         rate = done / max(time.monotonic() - started, 1e-6)
@@ -169,10 +202,12 @@ def sync_asset(
 
     # 2. sweep: ids, uuids and statuses of everything on the server
     if sweep:
-        stored = _stored_identities(engine, client.server, asset_uid)
+        with clock("sweep"):
+            stored = _stored_identities(engine, client.server, asset_uid)
         live: dict[int, tuple[str, Any]] = {}
-        for page in client.iter_data_pages(
-            asset_uid, fields=["_id"], sort={"_id": 1}, limit=page_size
+        for page in clock.pages(
+            "sweep",
+            client.iter_data_pages(asset_uid, fields=["_id"], sort={"_id": 1}, limit=page_size),
         ):
             manifest.pages += 1
             for item in page.results:
@@ -187,14 +222,18 @@ def sync_asset(
         )
         fetched = 0
         for chunk in chunks(to_fetch, FETCH_CHUNK):
-            for page in client.iter_data_pages(
-                asset_uid, query={"_id": {"$in": list(chunk)}}, sort={"_id": 1}, limit=page_size
+            for page in clock.pages(
+                "fetch",
+                client.iter_data_pages(
+                    asset_uid, query={"_id": {"$in": list(chunk)}}, sort={"_id": 1}, limit=page_size
+                ),
             ):
                 manifest.pages += 1
-                _land_page(engine, manifest, run_id, page.results, watermark=False)
+                with clock("land"):
+                    _land_page(engine, manifest, run_id, page.results, watermark=False)
                 fetched += len(page.results)
                 progress("changes", fetched, len(to_fetch))
-        with engine.begin() as conn:
+        with clock("sweep"), engine.begin() as conn:
             manifest.deleted = mark_deleted(conn, client.server, asset_uid, run_id, live)
             _save_state(conn, client.server, asset_uid, {"last_sweep_run": run_id})
         manifest.swept = True
@@ -202,7 +241,9 @@ def sync_asset(
             manifest.new + manifest.edited + manifest.changed + manifest.restored
         )
 
-    manifest.versions = _fetch_versions(engine, client, asset_uid, run_id)
+    with clock("versions"):
+        manifest.versions = _fetch_versions(engine, client, asset_uid, run_id)
+    manifest.stages = {stage: round(seconds, 3) for stage, seconds in manifest.stages.items()}
     manifest.requests = client.stats.requests - before[0]
     manifest.retries = client.stats.retries - before[1]
     manifest.duration_s = round(time.monotonic() - started, 3)

@@ -39,7 +39,6 @@ to its data table.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +58,7 @@ from forms.text import Text, local_time
 from validation.messages import ValidationCode, ValidationError
 from validation.review import held
 from validation.run import district_and_surveyor
+from warehouse import jsontext
 from warehouse.schema import kobo_asset, raw_submission, validation_finding
 from warehouse.versions import form_versions
 
@@ -225,7 +225,7 @@ def _where_from_payloads(
         )
         for row in rows:
             try:
-                answers = Answers(json.loads(row.payload))
+                answers = Answers(jsontext.loads(row.payload))
             except (TypeError, ValueError, AttributeError):
                 continue
             found[int(row.kobo_id)] = district_and_surveyor(answers)

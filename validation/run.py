@@ -18,7 +18,6 @@ was last validated as.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from validation.review import held_ids_select
 from validation.rules import Scoring, Settings, check_submission
 from validation.store import ACCEPTED, OPEN, Recorded, record
 from validation.suites import SuiteRun
+from warehouse import jsontext
 from warehouse.schema import raw_submission, validation_finding, validation_state
 from warehouse.scores import AssetScorer, AssetScores, Places
 from warehouse.versions import form_versions
@@ -239,7 +239,7 @@ def validate_asset(
                 deleted.append(kobo_id)
                 continue
             current.append(kobo_id)
-            payload = json.loads(row.payload)
+            payload = jsontext.loads(row.payload)
             answers = Answers(payload)
             result.where[kobo_id] = district_and_surveyor(answers)
             kept.append({key: payload[key] for key in keys if key in payload})

@@ -3,15 +3,15 @@
 SQLAlchemy's `conn.execute(table.insert(), rows)` processes every parameter of every row in
 Python (type processors, dict lookups) before the driver sees it: for the two million item
 rows of 100,000 scored evaluations that costs more than the write itself. `insert_rows`
-compiles the statement once and hands the driver plain tuples, in the driver's parameter
-style. Values must be what both drivers take as they are: str, int, float, bool, None and
-`datetime.date` (written on SQLite as SQLAlchemy writes a `Date`: `YYYY-MM-DD`).
+writes the statement once and hands the driver plain tuples, in the driver's parameter
+style; a column whose type converts values on the way in (a `Date` or `DateTime` on SQLite,
+a type decorator) has its values converted by that type's own bind processor, so what is
+stored is what `conn.execute(table.insert(), rows)` would store.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +26,8 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
         return
     columns = list(rows[0])
     mark = _MARKS.get(conn.dialect.paramstyle)
-    if mark is None:  # a driver of another style: the general path
+    defaulted = any(c.default is not None and c.name not in rows[0] for c in table.c)
+    if mark is None or defaulted:  # a driver of another style, or defaults to fill in
         conn.execute(table.insert(), list(rows))
         return
     prepare = conn.dialect.identifier_preparer
@@ -36,16 +37,21 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     values = [tuple(row[c] for c in columns) for row in rows]
-    dates = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.Date)]
-    if dates and conn.dialect.name == "sqlite":
-        # Python's sqlite3 date adapters are deprecated: write dates as SQLAlchemy does
-        values = [_iso_dates(value, dates) for value in values]
+    dialect = conn.dialect
+    processors = [
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    if processors:
+        values = [_processed(value, processors) for value in values]
     conn.exec_driver_sql(sql, values)
 
 
-def _iso_dates(row: tuple[Any, ...], dates: Sequence[int]) -> tuple[Any, ...]:
+def _processed(
+    row: tuple[Any, ...], processors: Sequence[tuple[int, Callable[[Any], Any]]]
+) -> tuple[Any, ...]:
     out = list(row)
-    for i in dates:
-        if isinstance(out[i], dt.date):
-            out[i] = out[i].isoformat()
+    for i, process in processors:
+        out[i] = process(out[i])
     return tuple(out)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from warehouse import bulk
 from warehouse.layout import Binding, Column, Layout, Table, Unit
 from warehouse.schema import run_log
 
@@ -304,9 +305,8 @@ def write_layout(
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    """executemany; nothing for no rows (an empty list would insert one row of defaults)."""
-    if rows:
-        conn.execute(table.insert(), rows)
+    """executemany through the driver (`warehouse.bulk`); nothing for no rows."""
+    bulk.insert_rows(conn, table, rows)
 
 
 def _table_rows(layout: Layout, key: dict[str, str]) -> Iterable[dict[str, object]]:

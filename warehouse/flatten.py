@@ -135,6 +135,10 @@ def read_meta(payload: Mapping[str, Any]) -> SubmissionMeta:
     )
 
 
+# what a key of a submission is, at its level (`Flattener.plan`)
+_ANSWER, _REPEAT, _SKIP, _UNKNOWN = range(4)
+
+
 class Flattener:
     """Flattens submissions of one form version; build once per version, reuse per payload."""
 
@@ -151,6 +155,15 @@ class Flattener:
             for f in self.fields.values()
             if f.type.startswith("select_")
         }
+        # per level (None: the submission; else a repeat's path), what each key is there:
+        # a question (with its storage kind and choice codes), a repeat, a key to skip or an
+        # unknown one; keys not planned are classified when first met (`_Run.classify`)
+        self.plan: dict[str | None, dict[str, tuple[int, Any]]] = {}
+        for path, question in self.fields.items():
+            level = self.plan.setdefault(question.repeat, {})
+            level[path] = (_ANSWER, (question, kind_of(question.type), self.codes.get(path)))
+        for path in self.repeats:
+            self.plan.setdefault(self.outer[path], {}).setdefault(path, (_REPEAT, None))
 
     def _outer_repeat(self, repeat_path: str) -> str | None:
         groups = {g.path: g for g in self.schema.groups}
@@ -184,19 +197,30 @@ class _Run:
     def walk(self, item: Mapping[str, Any], repeat: str | None, index: tuple[int, ...]) -> None:
         record = Record(repeat, index)
         self.records.append(record)
+        plan = self.f.plan.get(repeat)
+        if plan is None:
+            plan = self.f.plan[repeat] = {}
         for key, value in item.items():
-            question = self.f.fields.get(key)
-            if question is not None and question.repeat == repeat:
-                self.answer(record, question, value)
-            elif key in self.f.repeats and self.f.outer[key] == repeat:
+            action, what = plan.get(key) or self.classify(plan, key, repeat)
+            if action == _ANSWER:
+                question, kind, known = what
+                self.answer(record, question, kind, known, value)
+            elif action == _REPEAT:
                 self.repeat(record, key, value)
-            elif (repeat is None and is_system_key(key)) or self.f.generated.get(key, 0) == repeat:
-                continue  # added by the server or Collect, or a generated `<repeat>_count`
-            else:
+            elif action == _UNKNOWN:
                 text = _text(value)
                 kept = text if text is not None else _as_json(value)
                 record.unparsed[key] = kept
                 self.find("field.unknown", key, kept, "", index)
+
+    def classify(
+        self, plan: dict[str, tuple[int, Any]], key: str, repeat: str | None
+    ) -> tuple[int, Any]:
+        """What a key not in the level's plan is there (then planned): a key the server,
+        Collect or a `<repeat>_count` adds, to skip, or one the form does not know."""
+        skip = (repeat is None and is_system_key(key)) or self.f.generated.get(key, 0) == repeat
+        found = plan[key] = (_SKIP if skip else _UNKNOWN, None)
+        return found
 
     def repeat(self, record: Record, path: str, value: Any) -> None:
         if not isinstance(value, list) or not all(isinstance(i, Mapping) for i in value):
@@ -206,23 +230,33 @@ class _Run:
         for position, child in enumerate(value, start=1):
             self.walk(child, path, (*record.index, position))
 
-    def answer(self, record: Record, question: Field, value: Any) -> None:
+    def answer(
+        self,
+        record: Record,
+        question: Field,
+        kind: str,
+        known: frozenset[str] | None,
+        value: Any,
+    ) -> None:
         if value is None:  # exported as null: not answered
             return
-        text = _text(value)
+        text = value if type(value) is str else _text(value)
         if text is None:
             kept = record.unparsed[question.path] = _as_json(value)
             self.find("value.shape", question.path, kept, "an answer is a string", record.index)
             return
-        try:
-            typed = parse(kind_of(question.type), text)
-        except ValueError as error:
-            record.unparsed[question.path] = text
-            detail = f"{question.type}, {error}"
-            self.find("value.unparsed", question.path, text, detail, record.index)
-            return
+        typed: Value
+        if kind == "text":
+            typed = text
+        else:
+            try:
+                typed = parse(kind, text)
+            except ValueError as error:
+                record.unparsed[question.path] = text
+                detail = f"{question.type}, {error}"
+                self.find("value.unparsed", question.path, text, detail, record.index)
+                return
         record.values[question.path] = typed
-        known = self.f.codes.get(question.path)
         if known:  # empty for choices from a file: nothing to check against
             codes = typed if isinstance(typed, tuple) else (str(typed),)
             for code in codes:

@@ -49,6 +49,7 @@ from forms.rubric import Rubric
 from forms.rules import Answers, number
 from forms.targets import GENERAL, REMOTE, UNRESOLVED, TargetSet, remote_status
 from forms.text import Text
+from warehouse import jsontext
 from warehouse.registry import denominators
 from warehouse.report.data import (
     COMMUNE,
@@ -256,7 +257,7 @@ def _payloads(conn: Connection, form: str, exclude: ExcludeSelect | None) -> Ite
         if exclude is not None:
             query = query.where(r.c.kobo_id.not_in(exclude(asset.server, asset.asset_uid)))
         for row in conn.execute(query):
-            yield Answers(json.loads(row.payload))
+            yield Answers(jsontext.loads(row.payload))
 
 
 def _date(text: str | None) -> dt.date | None:

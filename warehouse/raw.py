@@ -10,7 +10,6 @@ submission gone from the server is marked with `deleted_run`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from warehouse import jsontext
 from warehouse.db import chunks
 from warehouse.schema import raw_submission, raw_submission_history
 
@@ -27,13 +27,11 @@ _VOLATILE_KEYS = frozenset({"_validation_status"})
 
 def content_hash(payload: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of the payload, without its volatile keys."""
-    stable = {k: v for k, v in payload.items() if k not in _VOLATILE_KEYS}
-    text = json.dumps(stable, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(jsontext.canonical(payload, _VOLATILE_KEYS)).hexdigest()
 
 
 def dump_payload(payload: Mapping[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return jsontext.dumps(payload)
 
 
 @dataclass(frozen=True)

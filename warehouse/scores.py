@@ -22,7 +22,6 @@ the rubric files, so changing a rubric file changes the scores with no code chan
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from forms.rubric import Rubric, ScoreResult, evaluation_date
 from forms.rules import Answers, number
 from forms.schema import FormSchema
 from forms.subjects import Identity, identity_of, subject_of
+from warehouse import jsontext
 from warehouse.bulk import insert_rows
 from warehouse.schema import raw_submission, recognition, score, score_item
 from warehouse.versions import form_versions
@@ -363,7 +363,7 @@ def score_asset(
         # read in parts and written as they come: 100,000 payloads are never held at once
         rows = conn.execute(query.order_by(r.c.kobo_id), execution_options={"yield_per": 1000})
         for row in rows:
-            data = Answers(json.loads(row.payload))
+            data = Answers(jsontext.loads(row.payload))
             chosen = scorer.rubric.for_evaluation(data)
             if chosen is None:
                 scorer.no_rubric(int(row.kobo_id))

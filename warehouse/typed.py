@@ -187,6 +187,18 @@ class RowBuilder:
             repeat: {c.name: None for c in sa_table(t).columns}
             for repeat, t in layout.tables.items()
         }
+        # version → question path → (the column of a plain value, or None; its unit's parts)
+        self._places: dict[str, dict[str, tuple[str | None, Mapping[str, str]]]] = {}
+
+    def _places_of(self, version: str) -> dict[str, tuple[str | None, Mapping[str, str]]]:
+        places = self._places.get(version)
+        if places is None:
+            places = self._places[version] = {}
+            for (of_version, path), binding in self.layout.bindings.items():
+                if of_version == version:
+                    parts = self.layout.unit_of(binding).parts
+                    places[path] = (parts.get("value"), parts)
+        return places
 
     def rows(
         self, flat: FlatSubmission, decoded_with: str, state: SubmissionState
@@ -194,7 +206,8 @@ class RowBuilder:
         out: dict[str | None, list[dict[str, Any]]] = {}
         meta = flat.meta
         for record in flat.records:
-            row = self._row(record, meta.kobo_id, decoded_with)
+            key = self.layout.table_key(decoded_with, record.repeat)
+            row = self._row(record, meta.kobo_id, decoded_with, key)
             if record.repeat is None:
                 row.update(
                     _uuid=meta.uuid,
@@ -209,21 +222,27 @@ class RowBuilder:
                     _content_hash=state.content_hash,
                     _decoded_with=decoded_with,
                 )
-            out.setdefault(self.layout.table_key(decoded_with, record.repeat), []).append(row)
+            rows = out.get(key)
+            if rows is None:
+                rows = out[key] = []
+            rows.append(row)
         return out
 
-    def _row(self, record: Record, kobo_id: int, version: str) -> dict[str, Any]:
-        row = dict(self.blank[self.layout.table_key(version, record.repeat)])
+    def _row(self, record: Record, kobo_id: int, version: str, key: str | None) -> dict[str, Any]:
+        row = dict(self.blank[key])
         row["_id"] = kobo_id
         for level, position in enumerate(record.index, start=1):
             row[f"_i{level}"] = position
         unparsed = dict(record.unparsed)
+        places = self._places_of(version)
         for path, value in record.values.items():
-            binding = self.layout.binding(version, path)
-            if binding is None:  # not expected: the layout holds every version's questions
+            place = places.get(path)
+            if place is None:  # not expected: the layout holds every version's questions
                 unparsed[path] = str(value)
-                continue
-            _place(row, self.layout.unit_of(binding).parts, value)
+            elif place[0] is not None and not isinstance(value, Geopoint | tuple):
+                row[place[0]] = value
+            else:
+                _place(row, place[1], value)
         if unparsed:
             row["_unparsed"] = json.dumps(unparsed, ensure_ascii=False, sort_keys=True)
         return row

@@ -19,6 +19,7 @@ import requests
 from requests.auth import AuthBase
 
 from etl.kobo.errors import KoboCode, KoboError, KoboUnavailable
+from warehouse import jsontext
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class KoboClient:
             if not body:
                 return None
             try:
-                return json.loads(body)
+                return jsontext.loads(body)
             except ValueError:
                 raise KoboError(KoboCode.NOT_JSON, where=self.server, params=params) from None
         detail = _detail(body)

@@ -37,6 +37,12 @@ def test_sync_2500_then_nothing_new(
     manifest = json.loads(first.stdout)["assets"][kobo_2500.asset_uid]
     assert (manifest["new"], manifest["on_server"]) == (2500, 2500)
     assert manifest["pages"] >= 6  # 3 pages of new submissions, 3 of the sweep
+    stages = manifest["stages"]  # where the time went, for the benchmark's table
+    assert set(stages) == {"fetch", "land", "sweep", "versions"}
+    assert all(seconds >= 0 for seconds in stages.values())
+    assert sum(stages.values()) <= manifest["duration_s"] + 0.01
+    load = json.loads(first.stdout)["assets"][kobo_2500.asset_uid]["load"]
+    assert (load["loaded"], load["unchanged"], load["live"]) == (2500, 0, 2500)
 
     second = run_htsd(
         ["sync", "--no-validate", "--asset", kobo_2500.asset_uid, "--json"], cwd=tmp_path, env=env
@@ -44,6 +50,8 @@ def test_sync_2500_then_nothing_new(
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)["assets"][kobo_2500.asset_uid]
     assert (again["new"], again["edited"], again["deleted"], again["unchanged"]) == (0, 0, 0, 2500)
+    reload = json.loads(second.stdout)["assets"][kobo_2500.asset_uid]["load"]
+    assert (reload["loaded"], reload["unchanged"], reload["deleted"]) == (0, 2500, 0)
 
     status = run_htsd(["status", "--json"], cwd=tmp_path, env=env)
     assert status.returncode == 0, status.stderr

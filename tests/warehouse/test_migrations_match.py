@@ -19,7 +19,10 @@ reported; real typed tables are left out by the filter and reported without it.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,3 +235,28 @@ def test_typed_tables_are_left_out_only_by_the_filter(migrated: Engine) -> None:
         pytest.fail(report(diffs), pytrace=False)
     unfiltered = differences(migrated, fixed_metadata(), leave_out_typed=False)
     assert ops(unfiltered) == {("remove_table", name) for name in typed}, report(unfiltered)
+
+
+def test_head_read_from_the_files_is_alembics() -> None:
+    """`head_revision` reads the migration files without alembic (start-up time): it names
+    the head alembic's own script directory names."""
+    from alembic.script import ScriptDirectory
+
+    from warehouse.migrate import _config
+
+    assert head_revision() == ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def test_checking_the_revision_imports_no_alembic(tmp_path: Path) -> None:
+    """A command on a warehouse at the head revision never imports alembic."""
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    upgrade(make_engine(url))
+    code = (
+        "import sys\n"
+        "from warehouse.db import make_engine\n"
+        "from warehouse.migrate import upgrade\n"
+        f"assert upgrade(make_engine({url!r})) is False\n"
+        "print('ALEMBIC', 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "ALEMBIC False" in out.stdout, out.stdout + out.stderr
