@@ -623,14 +623,6 @@ class SubmissionPage:
     decisions: list[dict[str, Any]]
 
 
-def find_current(
-    engine: Engine, kobo_id: int, assets: Sequence[tuple[str, str]] = ()
-) -> tuple[str, str]:
-    """(server, uid) of the current submission `kobo_id` (VAL001 none, VAL002 several)."""
-    with engine.connect() as conn:
-        return find_submission(conn, kobo_id, assets)
-
-
 def submission(engine: Engine, server: str, asset_uid: str, kobo_id: int) -> SubmissionPage | None:
     """The submission `kobo_id` of an asset with its findings and decisions; None when the
     warehouse does not hold it."""
