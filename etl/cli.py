@@ -35,7 +35,9 @@ COMMAND_MODULES = {
     "serve-kobo": "kobo",
     "status": "status",
     "sync": "sync",
+    "users": "users",
     "validate": "validate",
+    "web": "web",
 }
 
 
@@ -91,9 +93,17 @@ SUMMARIES = {
         "Tải bản ghi từ KoboToolbox vào kho dữ liệu, chỉ phần mới hoặc đã đổi.",
         "Pull submissions from KoboToolbox into the warehouse, incrementally.",
     ),
+    "users": Text(
+        "Người dùng của ứng dụng web (htsd web): thêm, khóa, đổi mật khẩu, liệt kê.",
+        "Users of the web app (htsd web): add, disable, change a password, list.",
+    ),
     "validate": Text(
         "Kiểm tra các bản ghi đã lưu theo biểu mẫu và theo quy tắc của chương trình.",
         "Check the stored submissions against their forms and the programme's rules.",
+    ),
+    "web": Text(
+        "Chạy ứng dụng web: hàng đợi rà soát, trang bản ghi, tình hình đồng bộ, báo cáo.",
+        "Serve the web app: the review queue, submission pages, sync status, reports.",
     ),
 }
 

@@ -40,12 +40,16 @@ from forms.registry import RegistryCode, RegistryError, RegistryFile
 from forms.rubric_load import load_rubrics
 from forms.targets import load_targets
 from validation.batch import validate_batch
+from validation.queue import QueueItem, queue_items
 from validation.review import (
     Decision,
     decide,
     find_submission,
     held_ids_select,
     held_submissions,
+    submission_decisions,
+    submission_findings,
+    submission_state,
     submission_states,
 )
 from warehouse.assets import (
@@ -71,6 +75,7 @@ from warehouse.runlog import logged_run
 from warehouse.schema import kobo_asset
 from warehouse.scores import AssetScores, Places, score_assets
 from warehouse.status import warehouse_status
+from warehouse.submission import SubmissionView, read_submission
 
 if TYPE_CHECKING:  # imported where used: every command starts without pandas, GX, pyxform
     from forms.build import BuildResult
@@ -599,6 +604,40 @@ def held(engine: Engine, assets: Sequence[tuple[str, str]]) -> dict[tuple[str, s
         return {(server, uid): held_submissions(conn, server, uid) for server, uid in assets}
 
 
+def review_queue(engine: Engine, assets: Sequence[tuple[str, str]] = ()) -> list[QueueItem]:
+    """The held submissions of `assets` (default: every stored asset) with their district,
+    commune, surveyor, form and date, for the review queue (validation/queue.py filters and
+    pages them)."""
+    with engine.connect() as conn:
+        return queue_items(conn, list(assets) or stored_assets(engine))
+
+
+@dataclass
+class SubmissionPage:
+    """One submission as the review shows it: answers, score, history (warehouse/submission.py),
+    its findings, decisions and state (validation/review.py)."""
+
+    view: SubmissionView
+    state: str | None  # None: not current (deleted on the server)
+    findings: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+
+
+def submission(engine: Engine, server: str, asset_uid: str, kobo_id: int) -> SubmissionPage | None:
+    """The submission `kobo_id` of an asset with its findings and decisions; None when the
+    warehouse does not hold it."""
+    view = read_submission(engine, server, asset_uid, kobo_id)
+    if view is None:
+        return None
+    with engine.connect() as conn:
+        return SubmissionPage(
+            view,
+            submission_state(conn, server, asset_uid, kobo_id),
+            submission_findings(conn, server, asset_uid, kobo_id),
+            submission_decisions(conn, server, asset_uid, kobo_id),
+        )
+
+
 # -- validation outcome: to the server, to a page ---------------------------------------------
 
 
@@ -734,6 +773,22 @@ def held_counts(engine: Engine) -> tuple[int, dict[str, int]]:
     return total, dict(sorted(by_rule.items()))
 
 
+def committee_data(engine: Engine, year: int, remote_reading: str = "points") -> ReportData:
+    """What the committee's report for `year` shows, held submissions left out (the data
+    `report` renders; the web app renders it live)."""
+    held, by_rule = held_counts(engine)
+    return report_data(
+        engine,
+        year,
+        Reference.load(),
+        load_targets().for_year(year, remote_reading),
+        load_rubrics(),
+        exclude=held_ids_select,
+        held=held,
+        held_by_rule=by_rule,
+    )
+
+
 def report(
     engine: Engine,
     year: int,
@@ -748,17 +803,7 @@ def report(
 
     arguments = {"year": year, "lang": lang, "out": str(out_dir), "pdf": pdf}
     with logged_run(engine, "report", arguments) as run:
-        held, by_rule = held_counts(engine)
-        data = report_data(
-            engine,
-            year,
-            Reference.load(),
-            load_targets().for_year(year, remote_reading),
-            load_rubrics(),
-            exclude=held_ids_select,
-            held=held,
-            held_by_rule=by_rule,
-        )
+        data = committee_data(engine, year, remote_reading)
         result = ReportRun(run.id, data, write_report(data, out_dir, lang, pdf=pdf))
         run.counts = result.as_dict()
     return result

@@ -258,3 +258,35 @@ def held_submissions(conn: Connection, server: str, asset_uid: str) -> list[dict
         for row in rows:
             findings[int(row.kobo_id)].append(dict(row._mapping))
     return [{"submission": k, "state": chosen[k], "findings": findings[k]} for k in sorted(chosen)]
+
+
+def submission_findings(
+    conn: Connection, server: str, asset_uid: str, kobo_id: int
+) -> list[dict[str, Any]]:
+    """Every finding of one submission (open, accepted and closed), open ones first."""
+    f = validation_finding
+    rows = conn.execute(
+        sa.select(f)
+        .where(f.c.server == server, f.c.asset_uid == asset_uid, f.c.kobo_id == kobo_id)
+        .order_by(f.c.status != OPEN, f.c.field_path, f.c.row_index, f.c.rule)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def submission_decisions(
+    conn: Connection, server: str, asset_uid: str, kobo_id: int
+) -> list[dict[str, Any]]:
+    """Every decision on one submission, oldest first."""
+    d = review_decision
+    rows = conn.execute(
+        sa.select(d)
+        .where(d.c.server == server, d.c.asset_uid == asset_uid, d.c.kobo_id == kobo_id)
+        .order_by(d.c.id)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def submission_state(conn: Connection, server: str, asset_uid: str, kobo_id: int) -> str | None:
+    """The state of one current submission (see the module's docstring); None when it is
+    not current."""
+    return submission_states(conn, server, asset_uid).get(kobo_id)

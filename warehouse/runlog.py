@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,3 +178,14 @@ def last_run(engine: Engine, command: str | None = None) -> dict[str, Any] | Non
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return run_as_dict(row) if row else None
+
+
+def recent_runs(
+    engine: Engine, commands: Sequence[str] = (), limit: int = 20
+) -> list[dict[str, Any]]:
+    """The latest runs (of `commands` when given), newest first."""
+    query = sa.select(run_log).order_by(run_log.c.id.desc()).limit(limit)
+    if commands:
+        query = query.where(run_log.c.command.in_(list(commands)))
+    with engine.connect() as conn:
+        return [run_as_dict(row) for row in conn.execute(query)]

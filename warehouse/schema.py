@@ -307,3 +307,49 @@ registry_village = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("run_id", sa.Integer, sa.ForeignKey("run_log.id")),
 )
+
+# The people who sign in to `htsd web` (`htsd users`): an argon2 hash of the password, never
+# the password; a role (admin, manager, viewer) and, for a manager, the district codes of
+# their scope (comma-separated; empty: the whole province). A disabled user is kept, for the
+# audit log names them.
+web_user = sa.Table(
+    "web_user",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("districts", sa.Text, nullable=False, default=""),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in sessions of `htsd web`: the SHA-256 of the cookie's random token (the token
+# itself is never stored), the CSRF token of the session, and when it expires.
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("web_user.id"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("address", sa.String(64)),
+)
+
+# What `htsd web` users did that must be answerable later: every view of a submission page
+# with personal data, every review decision, sign-ins, user changes (who, when, what, from
+# where). Rows are only ever added.
+web_audit = sa.Table(
+    "web_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.Text, nullable=False, default=""),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("address", sa.String(64)),
+    sa.Index("ix_web_audit_at", "at"),
+)

@@ -1,0 +1,1 @@
+"""`htsd web`: the web app for data managers and the committee (etl/web/app.py)."""
