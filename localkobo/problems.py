@@ -60,7 +60,7 @@ import random
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -72,6 +72,7 @@ from forms.rubric_load import load_rubrics
 from forms.rules import Answers
 from forms.schema import Field, FormSchema
 from localkobo import xpath
+from localkobo.campaign import FAVOUR, Slot
 from localkobo.generate import AnswerGenerator
 from localkobo.store import LocalAsset, LocalKobo
 
@@ -352,18 +353,43 @@ def _spread(numbers: list[float]) -> tuple[float, float]:
 # -- a campaign's answers ------------------------------------------------------------------
 
 
-def answer_campaign(kobo: LocalKobo, uid: str, count: int, *, seed: int = 1) -> list[int]:
+def answer_campaign(
+    kobo: LocalKobo,
+    uid: str,
+    count: int,
+    *,
+    seed: int = 1,
+    plan: Sequence[Slot] | None = None,
+) -> list[int]:
     """Add `count` submissions to a deployed asset, answered as a real campaign collects them
-    (see the module docstring); the `_id`s added."""
+    (see the module docstring); the `_id`s added. With `plan` (localkobo.campaign), one
+    submission per slot, `count` aside: made and received when the slot says, with its
+    answers given, and drawn again (up to `RECOGNITION_DRAWS` times) until the rubric
+    recognises it or not as the slot wants."""
     with kobo.lock:
         asset = kobo.assets[uid]
         form = _form(asset)
         generator = AnswerGenerator(form.content, plausible=True, distinct=form.distinct)
-        ids = []
-        for _ in range(count):
-            answers = generator.answers(kobo.rng, kobo.clock)
+
+        def answer(slot: Slot | None, now: datetime) -> Doc:
+            if slot is None:
+                answers = generator.answers(kobo.rng, now)
+            else:
+                answers = _recognisable(form, generator, kobo.rng, slot)
             _assign(answers, form, seed, kobo.rng)
-            ids.append(kobo.add_submission(uid, answers, submitted_by=asset.owner)["_id"])
+            return answers
+
+        slots: list[Slot | None] = list(plan) if plan is not None else [None] * count
+        ids = []
+        planned: dict[int, Slot] = {}
+        for slot in slots:
+            if slot is not None:
+                kobo.clock = slot.arrival
+            answers = answer(slot, kobo.clock)
+            kobo_id = kobo.add_submission(uid, answers, submitted_by=asset.owner)["_id"]
+            ids.append(kobo_id)
+            if slot is not None:
+                planned[kobo_id] = slot
         mine = set(ids)
         for _ in range(100):
             flagged = {i for i, _ in outliers(form, asset.submissions.values()) if i in mine}
@@ -372,11 +398,118 @@ def answer_campaign(kobo: LocalKobo, uid: str, count: int, *, seed: int = 1) -> 
             for kobo_id in sorted(flagged):  # answered again, as of when it was submitted
                 doc = asset.submissions[kobo_id]
                 sent = datetime.fromisoformat(doc["_submission_time"]).replace(tzinfo=UTC)
-                answers = generator.answers(kobo.rng, sent - timedelta(seconds=1))
-                _assign(answers, form, seed, kobo.rng)
+                answers = answer(planned.get(kobo_id), sent - timedelta(seconds=1))
                 system = {k: doc[k] for k in SYSTEM_KEYS if k in doc}
                 asset.submissions[kobo_id] = {"_id": kobo_id, **answers, **system}
         return ids
+
+
+RECOGNITION_DRAWS = 30
+
+
+def _recognisable(form: _Form, generator: AnswerGenerator, rng: random.Random, slot: Slot) -> Doc:
+    """A slot's answers, leaning towards the criteria met when it is to be recognised, drawn
+    again until the rubric agrees (the last draw when none does)."""
+    favour = FAVOUR if slot.recognised else None
+    answers: Doc = {}
+    for _ in range(RECOGNITION_DRAWS):
+        answers = generator.answers(rng, slot.moment, given=slot.given, favour=favour)
+        chosen = form.rubric.for_evaluation(answers) if form.rubric else None
+        if chosen is None or chosen.score(answers).passed == slot.recognised:
+            break
+    return answers
+
+
+# -- after the first sync: edits and deletions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a campaign changed on the server after its first submissions were pulled."""
+
+    edited: tuple[int, ...]
+    deleted: tuple[int, ...]
+
+
+def revise_campaign(
+    kobo: LocalKobo,
+    uid: str,
+    *,
+    edits: int,
+    deletions: int,
+    keep: Collection[int] = (),
+    seed: int = 1,
+) -> Revision:
+    """Edit and delete a few submissions, as a campaign does once its first data is pulled:
+    `edits` re-checked evaluations (a criterion answered "partly" or "not met" corrected to
+    "fully met", the device's score recomputed; none in a form without a rubric) and
+    `deletions` submissions deleted (a test entry, a household surveyed by mistake). None of
+    `keep` (the seeded problems), of a pair of duplicates, nor a change of any number the
+    outlier rule reads: the findings stay those of the manifest."""
+    with kobo.lock:
+        asset = kobo.assets[uid]
+        form = _form(asset)
+        rng = random.Random(f"revise:{seed}:{form.id}")
+        docs = asset.submissions
+        paired = _paired(form, docs)
+        free = [i for i in sorted(docs) if i not in keep and i not in paired]
+        before = outliers(form, docs.values())
+        deleted: list[int] = []
+        for _ in range(ATTEMPTS):
+            picked = rng.sample(free, min(deletions, len(free)))
+            left = [d for i, d in docs.items() if i not in picked]
+            if outliers(form, left) == {(i, p) for i, p in before if i not in picked}:
+                deleted = sorted(picked)
+                break
+        edited: list[int] = []
+        for kobo_id in rng.sample(free, len(free)):
+            if len(edited) >= edits or form.rubric is None:
+                break
+            if kobo_id in deleted:
+                continue
+            changes = _recheck(form, docs[kobo_id], rng)
+            if changes:
+                kobo.edit_submission(uid, kobo_id, changes)
+                edited.append(kobo_id)
+        kobo.delete_submissions(uid, deleted)
+        return Revision(tuple(sorted(edited)), tuple(deleted))
+
+
+def _paired(form: _Form, docs: Mapping[int, Doc]) -> set[int]:
+    """Submissions sharing a root uuid or an identity answer with another one."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for kobo_id, doc in docs.items():
+        keys = [("meta/rootUuid", str(doc.get("meta/rootUuid")))]
+        keys += [(name, str(doc.get(form.path(name)))) for name in form.identity]
+        for key in keys:
+            if key[1] not in ("None", "", "other"):
+                seen.setdefault(key, []).append(kobo_id)
+    return {i for ids in seen.values() if len(ids) > 1 for i in ids}
+
+
+def _recheck(form: _Form, doc: Doc, rng: random.Random) -> Doc:
+    """The changes of a re-checked evaluation: one answered criterion raised to "fully", the
+    device's score as the rubric computes it ({} when no criterion can be raised)."""
+    assert form.rubric is not None
+    chosen = form.rubric.for_evaluation(doc)
+    if chosen is None:
+        return {}
+    raisable = [
+        form.path(item.field)
+        for item in chosen.items
+        if item.derive is None
+        and "fully" in item.answers
+        and doc.get(form.path(item.field)) in ("partly", "not_met")
+    ]
+    if not raisable:
+        return {}
+    changed = copy.deepcopy(doc)
+    changed[rng.choice(raisable)] = "fully"
+    before = form.derived(doc)
+    form.rescore(changed)
+    if form.derived(changed) != before:
+        return {}
+    return {k: v for k, v in changed.items() if doc.get(k) != v}
 
 
 # -- seeding -------------------------------------------------------------------------------
