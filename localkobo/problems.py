@@ -28,7 +28,8 @@ Each problem is made to yield its own finding and nothing else:
   `form.pattern`: a phone number one digit short; `form.date_range`: a date with the
   year's digits swapped (2026 → 2062), after today — the evaluation date itself in the forms
   without another dated question, which the validation then also finds after the day the
-  server received it (`time.eval_after_submission`: both are in the manifest);
+  server received it (`time.eval_after_submission`: both are in the manifest), and in the
+  units of another era than the commune answered (`place.commune_date` too);
 - `score.device_differs`: the device's stored total five points off; `roster.contradicts_item`:
   a roster-derived item stored with another outcome; `roster.head_count`: a second head, or
   none; `time.end_before_start`: the end before the start; `time.too_short`: an interview of
@@ -39,7 +40,8 @@ Each problem is made to yield its own finding and nothing else:
   of an earlier submission (its `meta/instanceID` stays its own, so the form's unique
   instanceID check does not fire); `place.commune_district`: a district the commune does not
   belong to; `place.commune_date`: an evaluation date in the other era than the commune list
-  answered (the 2025 reform); `place.village_commune`: a listed village of another commune
+  answered (the 2025 reform; for a commune of 2020–2025 answered before it, a date before
+  the 2020 reform); `place.village_commune`: a listed village of another commune
   (only for a form that lists villages: none while forms/reference/villages.csv is empty);
   `outlier.robust`: a number far above the others of its district (modified z-score 8–15,
   within the question's bounds, in groups of at least 10); `geo.outside_province`: a
@@ -109,6 +111,7 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 Z_FACTOR, Z_LIMIT, MIN_GROUP = 0.6745, 3.5, 10
 NOT_MEASURES = ("eval_year",)
 REFORM = date(2025, 7, 1)  # the first day of the era-3 communes
+ERA2_START = date(2020, 2, 1)  # the first day of the era-2 communes
 MOMENT = "%Y-%m-%dT%H:%M:%S.000+07:00"
 BAD_CODES = ("99", "khac", "0")
 # towns of other provinces, south of both boxes of forms/reference/province_bounding_boxes.csv
@@ -806,8 +809,9 @@ class _Seeder:
             return None
         day = date.fromisoformat(str(raw)[:10])
         eval_day = self._day(doc)
-        if item.name == "eval_date" and (eval_day is None or eval_day < REFORM):
-            return None  # a later date would move an earlier era's commune out of its era
+        commune = self._commune(doc)
+        if item.name == "eval_date" and (eval_day is None or commune is None):
+            return None
         swapped = f"{day.year // 100}{str(day.year)[-2:][::-1]}"
         moved = day.replace(year=int(swapped)) if day.month != 2 or day.day < 29 else day
         if moved <= date.today():
@@ -816,6 +820,9 @@ class _Seeder:
         found: list[Found] = [("form.date_range", item.path, "")]
         if item.name == "eval_date":
             found.append(("time.eval_after_submission", self._rule_path(doc, "eval_date"), ""))
+            assert commune is not None
+            if era_on(moved).id != commune[0]:  # the commune answered is of the earlier era
+                found.append(("place.commune_date", commune[1], ""))
         return _Seed("form.date_range", kobo_id, found)
 
     def _score_device_differs(self, kobo_id: int, doc: Doc) -> _Seed | None:
@@ -943,6 +950,8 @@ class _Seeder:
             moved = REFORM - timedelta(days=self.rng.randint(1, 30))
         elif era == 2 and sent >= REFORM:  # dated after it
             moved = REFORM + timedelta(days=self.rng.randint(0, min(30, (sent - REFORM).days)))
+        elif era == 2:  # dated before the 2020 reform
+            moved = ERA2_START - timedelta(days=self.rng.randint(1, 30))
         else:
             return None
         doc[self.form.path("eval_date")] = moved.isoformat()
