@@ -43,7 +43,7 @@ from etl.kobo.deploy import DeployResult
 from forms.registry import read_registry
 from forms.text import Text
 from localkobo import LocalKoboServer
-from localkobo.campaign import ProvinceYear
+from localkobo.campaign import ONE_PER_COMMUNE, ProvinceYear
 from localkobo.problems import answer_campaign, revise_campaign, seed_problems
 from localkobo.province import province_kobo
 from localkobo.registry import demo_registry, write_registry
@@ -85,7 +85,8 @@ FIRST_YEAR = 2015
 # Submissions of each form per 2,000 Learning Family evaluations (the learning centres: one
 # per commune of the year's units, whatever the size)
 PER_2000 = {"gia_dinh": 2000, "dong_ho": 200, "cong_dong": 150, "don_vi": 100, "hoat_dong": 300}
-EDITS, DELETIONS = 0.02, 0.005  # shares of each form's submissions edited, deleted
+# shares of each form's submissions edited, deleted (no learning centre's assessment is)
+EDITS, DELETIONS = 0.02, 0.005
 DATA_MANAGER = "qldl_bakan"
 
 STAGE_BUILD = Text("Dựng sáu biểu mẫu (ODK Validate)", "Building the six forms (ODK Validate)")
@@ -228,7 +229,7 @@ def demo_command(
                         kobo,
                         uid,
                         edits=round(EDITS * counts[form]),
-                        deletions=round(DELETIONS * counts[form]),
+                        deletions=0 if form in ONE_PER_COMMUNE else round(DELETIONS * counts[form]),
                         keep=keep[uid],
                         seed=seed,
                     )
