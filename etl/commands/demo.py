@@ -137,7 +137,8 @@ def campaign_counts(families: int, communes: int) -> dict[str, int]:
         "Năm đánh giá: báo cáo theo đơn vị hành chính của năm đó (2020–2024: 108 xã của 8 "
         "huyện; từ 2025: 37 xã, phường thuộc tỉnh Thái Nguyên).",
         "The evaluation year: the report is in that year's administrative units (2020–2024: "
-        "the 108 communes of 8 districts; from 2025: the 37 units of Thái Nguyên).",
+        "the 108 communes of 8 districts; from 2025: the 37 communes and wards of the "
+        "merged province).",
     ),
 )
 @option(
