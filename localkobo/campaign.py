@@ -3,14 +3,14 @@ when, and whether they will be recognised.
 
 `ProvinceYear.plan(year, seed)` reads the communes of the units in force during the year's
 evaluation season (1 September to 10 December, the province reporting before 15 December;
-up to yesterday in the current year): 108 communes of 8 districts from 2020 to 2024, the
-37 units of Thái Nguyên from 2025 (each with the former districts it took land from), 122
-until 2019. Each district gets a quality of its own — the share of its evaluated
-households, clans, villages and units that meet the criteria, between 62 and 97 % — and the
-communes of QĐ 861 region III (an era-3 unit: most of its former communes) 12 points less;
-a few communes (`UNSURVEYED`, never the only one of a district) send no title evaluation at
-all, though their learning centre is assessed; communes differ in size, so some send many
-more evaluations than others.
+in the current year up to yesterday, and the month before at least): 108 communes of 8
+districts from 2020 to 2024, the 37 units of Thái Nguyên from 2025 (each with the former
+districts it took land from), 122 until 2019. Each district gets a quality of its own —
+the share of its evaluated households, clans, villages and units that meet the criteria,
+between 62 and 97 % — and the communes of QĐ 861 region III (an era-3 unit: most of its
+former communes) 12 points less; a few communes (`UNSURVEYED`, never the last two of a
+district) send no title evaluation at all, though their learning centre is assessed;
+communes differ in size, so some send many more evaluations than others.
 
 `slots(content, count)` then gives `count` submissions of a form, in the order they reach
 the server: the answers a surveyor was sent out with (`given`: evaluation date and year,
@@ -91,13 +91,13 @@ class ProvinceYear:
 
     @classmethod
     def plan(cls, year: int, *, seed: int = 1, today: date | None = None) -> ProvinceYear:
-        """The campaign of `year` (at most the current one; see the module docstring)."""
+        """The campaign of `year` (at most that of yesterday; see the module docstring)."""
         today = today or date.today()
         first, last = date(year, *SEASON[0]), date(year, *SEASON[1])
         yesterday = today - timedelta(days=1)
-        if last > yesterday:
+        if last > yesterday:  # the current year: its season so far, a month at least
             last = yesterday
-            first = min(first, last - timedelta(days=30))
+            first = max(date(year, 1, 1), min(first, last - timedelta(days=30)))
         if first.year != year or last < first:
             raise ValueError(f"no evaluation season of {year} before {today}")
         season_era = era_on(last)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +101,16 @@ STAGE_REVIEW = Text("Duyệt một bản ghi bị giữ lại", "Reviewing one h
 STAGE_REGISTRY = Text("Nạp sổ mẫu số", "Importing the registry of denominators")
 STAGE_REPORT = Text("Viết báo cáo (HTML, PDF, Excel)", "Writing the report (HTML, PDF, Excel)")
 REASONS = {  # the rule of the accepted submission's errors → the data manager's reason
-    "score.device_differs": Text(
-        "Máy tính bảng dùng bản biểu mẫu cũ khi cộng điểm; điểm do kho dữ liệu tính lại là "
-        "điểm chính thức",
-        "The tablet added the points with an older form; the warehouse's recomputed score "
-        "is the official one",
+    "form.range": Text(
+        "Đã gọi điện cho điều tra viên xác minh: con số bất thường nhưng đúng với thực tế",
+        "Checked by phone with the surveyor: an unusual number, but a true one",
     ),
 }
 REASON = Text(
     "Đã gọi điện cho điều tra viên xác minh: câu trả lời đúng với thực tế",
     "Checked by phone with the surveyor: the answer is true",
 )
+NOTHING_HELD = Text("Không có bản ghi nào bị giữ lại để duyệt.", "No held submission to review.")
 
 
 def campaign_counts(families: int, communes: int) -> dict[str, int]:
@@ -130,7 +129,7 @@ def campaign_counts(families: int, communes: int) -> dict[str, int]:
 )
 @option(
     "--year",
-    type=click.IntRange(FIRST_YEAR, date.today().year),
+    type=click.IntRange(FIRST_YEAR, (date.today() - timedelta(days=1)).year),
     default=DEFAULT_YEAR,
     show_default=True,
     help=Text(
@@ -242,7 +241,9 @@ def demo_command(
             click.echo(_sync_line(again, lang))
             with stages.stage(STAGE_REVIEW):
                 decision = _review_one(engine, uids, assets["gia_dinh"], lang)
-            if decision is not None:
+            if decision is None:
+                click.echo(NOTHING_HELD.get(lang))
+            else:
                 label = render.label(decision.asset_uid, name_of(decision.asset_uid))
                 click.echo(render.decision_line(label, decision, lang))
             with stages.stage(STAGE_REGISTRY):
@@ -288,14 +289,15 @@ def _review_one(
     engine: pipeline.Engine, uids: Sequence[str], first: str, lang: str
 ) -> ReviewDecision | None:
     """The data manager accepts one held submission, as `htsd review accept` does: one whose
-    only errors are the device's total (the warehouse rescored it), else the first held one
-    of the family evaluations, else of any form."""
+    only error is a number out of its range (found true on the phone), else the first held
+    one of the family evaluations, else of any form."""
     held = pipeline.held(engine, pipeline.stored_assets(engine, uids))
     candidates = []
     for (_, uid), items in sorted(held.items(), key=lambda kv: kv[0][1] != first):
         for item in items:
             rules = {f["rule"] for f in item["findings"] if f["severity"] == "error"}
-            candidates.append((not rules <= set(REASONS), uid, item["submission"], rules))
+            usual = bool(rules) and rules <= set(REASONS)
+            candidates.append((not usual, uid, item["submission"], rules))
     if not candidates:
         return None
     _, uid, submission, rules = min(candidates, key=lambda c: c[0])
