@@ -42,12 +42,11 @@ from etl.config import Settings
 from etl.kobo.deploy import DeployResult
 from forms.registry import read_registry
 from forms.text import Text
-from localkobo import LocalKoboServer
+from localkobo import LocalKobo, LocalKoboServer
 from localkobo.campaign import ONE_PER_COMMUNE, ProvinceYear
 from localkobo.problems import answer_campaign, revise_campaign, seed_problems
 from localkobo.province import province_kobo
 from localkobo.registry import demo_registry, write_registry
-from localkobo.store import LocalKobo
 from validation.review import ACCEPT
 from validation.review import Decision as ReviewDecision
 
