@@ -84,7 +84,8 @@ FIRST_YEAR = 2015
 # Submissions of each form per 2,000 Learning Family evaluations (the learning centres: one
 # per commune of the year's units, whatever the size)
 PER_2000 = {"gia_dinh": 2000, "dong_ho": 200, "cong_dong": 150, "don_vi": 100, "hoat_dong": 300}
-# shares of each form's submissions edited, deleted (no learning centre's assessment is)
+# shares of each form's submissions edited, deleted (one at least; no learning centre's
+# assessment is deleted)
 EDITS, DELETIONS = 0.02, 0.005
 DATA_MANAGER = "qldl_bakan"
 
@@ -221,19 +222,7 @@ def demo_command(
                 first = pipeline.sync(engine, client, uids, progress=stages.sync_progress(name_of))
             click.echo(_sync_line(first, lang))
             with stages.stage(STAGE_REVISE):
-                keep = {uid: {int(e["submission"]) for e in manifest} for uid in uids}
-                edited = deleted = 0
-                for form, uid in assets.items():
-                    revision = revise_campaign(
-                        kobo,
-                        uid,
-                        edits=round(EDITS * counts[form]),
-                        deletions=0 if form in ONE_PER_COMMUNE else round(DELETIONS * counts[form]),
-                        keep=keep[uid],
-                        seed=seed,
-                    )
-                    edited += len(revision.edited)
-                    deleted += len(revision.deleted)
+                edited, deleted = _revise(kobo, assets, counts, manifest, seed)
             click.echo(_revised_line(edited, deleted, lang))
             with stages.stage(STAGE_RESYNC):
                 again = pipeline.sync(engine, client, uids, progress=stages.sync_progress(name_of))
@@ -282,6 +271,30 @@ def _answer(
         done += counts[result.form]
     stages.advance(done, total)
     return manifest
+
+
+def _revise(
+    kobo: LocalKobo,
+    assets: Mapping[str, str],
+    counts: Mapping[str, int],
+    manifest: Sequence[Mapping[str, Any]],
+    seed: int,
+) -> tuple[int, int]:
+    """After the first sync, surveyors edit a few submissions and a few are deleted, none of
+    the seeded problems (localkobo.problems.revise_campaign): how many edited, deleted."""
+    edited = deleted = 0
+    for form, uid in assets.items():
+        revision = revise_campaign(
+            kobo,
+            uid,
+            edits=max(1, round(EDITS * counts[form])),
+            deletions=0 if form in ONE_PER_COMMUNE else max(1, round(DELETIONS * counts[form])),
+            keep={int(e["submission"]) for e in manifest if e["asset_uid"] == uid},
+            seed=seed,
+        )
+        edited += len(revision.edited)
+        deleted += len(revision.deleted)
+    return edited, deleted
 
 
 def _review_one(
