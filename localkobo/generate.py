@@ -15,6 +15,11 @@ Two options make the answers those of a real campaign, for data validated as a w
 shortest is four), and the `distinct` questions (what tells the evaluated household, clan,
 village or unit apart: its code or name) never get an answer twice from one generator, drawn
 from wider lists of names and codes, numbered when those run out.
+A campaign may fix some answers in advance (`given`, by question name: the evaluation
+date and year, the district and commune a surveyor was sent to), taken as they are when the
+question is reached, and lean the draws of selects towards some choices (`favour`, choice
+name → weight, 1 for the others): a household that will be recognised answers the criteria
+"fully met" more often than one that will not.
 Expressions outside the subset `localkobo.xpath` reads are ignored: the question is then
 treated as relevant, unconstrained, unfiltered, and a calculation gives no value.
 """
@@ -230,11 +235,20 @@ class AnswerGenerator:
             nodes.append(node)
         return nodes, stop
 
-    def answers(self, rng: random.Random, now: datetime) -> dict[str, Any]:
-        """One submission's answers, drawn with `rng`, as entered at `now`."""
+    def answers(
+        self,
+        rng: random.Random,
+        now: datetime,
+        *,
+        given: Mapping[str, str] | None = None,
+        favour: Mapping[str, float] | None = None,
+    ) -> dict[str, Any]:
+        """One submission's answers, drawn with `rng`, as entered at `now`; `given` answers
+        fixed by question name, `favour` weights of choices by name (module docstring)."""
         root = _Scope(None, ())
         out: dict[str, Any] = {}
         run = _Run(self, rng, now, _Context(self.chains, root, now.date()))
+        run.given, run.favour = dict(given or {}), dict(favour or {})
         run.block(self.tree, [], root, out)
         if self.instance_name is not None:
             name = run.evaluate(self.instance_name, root)
@@ -283,6 +297,8 @@ class _Run:
         self.rng = rng
         self.now = now
         self.ctx = ctx
+        self.given: dict[str, str] = {}
+        self.favour: dict[str, float] = {}
 
     def _holds(self, expr: xpath.Expression | None, scope: _Scope, dot: str = "") -> bool:
         if expr is None:
@@ -363,6 +379,8 @@ class _Run:
             return None if value is None else xpath.string(value)
         if node.kind in _SKIPPED:
             return None
+        if node.name in self.given:
+            return self.given[node.name]
         if node.kind not in _META and not node.required and self.rng.random() < 0.05:
             return None  # an optional question left blank: absent from the data
         value = self._value(node, scope)
@@ -483,12 +501,20 @@ class _Run:
         if kind in ("select_one", "select_one_from_file"):
             self.ctx.scope = scope
             options = self.plan.filtered(node, self.ctx)
-            return str(rng.choice(options)["name"]) if options else None
+            if not options:
+                return None
+            if self.favour:
+                weights = [self.favour.get(str(c["name"]), 1.0) for c in options]
+                return str(rng.choices(options, weights=weights)[0]["name"])
+            return str(rng.choice(options)["name"])
         if kind in ("select_multiple", "select_multiple_from_file"):
             self.ctx.scope = scope
             options = self.plan.filtered(node, self.ctx)
             if not options:
                 return None
+            if self.favour:  # a disfavoured choice is left out in proportion
+                kept = [c for c in options if rng.random() < self.favour.get(str(c["name"]), 1.0)]
+                options = kept or options
             picked = rng.sample(options, k=rng.randint(1, min(3, len(options))))
             return " ".join(str(c["name"]) for c in picked)
         if kind == "geopoint":

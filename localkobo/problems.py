@@ -28,7 +28,8 @@ Each problem is made to yield its own finding and nothing else:
   `form.pattern`: a phone number one digit short; `form.date_range`: a date with the
   year's digits swapped (2026 → 2062), after today — the evaluation date itself in the forms
   without another dated question, which the validation then also finds after the day the
-  server received it (`time.eval_after_submission`: both are in the manifest);
+  server received it (`time.eval_after_submission`: both are in the manifest), and in the
+  units of another era than the commune answered (`place.commune_date` too);
 - `score.device_differs`: the device's stored total five points off; `roster.contradicts_item`:
   a roster-derived item stored with another outcome; `roster.head_count`: a second head, or
   none; `time.end_before_start`: the end before the start; `time.too_short`: an interview of
@@ -39,7 +40,8 @@ Each problem is made to yield its own finding and nothing else:
   of an earlier submission (its `meta/instanceID` stays its own, so the form's unique
   instanceID check does not fire); `place.commune_district`: a district the commune does not
   belong to; `place.commune_date`: an evaluation date in the other era than the commune list
-  answered (the 2025 reform); `place.village_commune`: a listed village of another commune
+  answered (the 2025 reform; for a commune of 2020–2025 answered before it, a date before
+  the 2020 reform); `place.village_commune`: a listed village of another commune
   (only for a form that lists villages: none while forms/reference/villages.csv is empty);
   `outlier.robust`: a number far above the others of its district (modified z-score 8–15,
   within the question's bounds, in groups of at least 10); `geo.outside_province`: a
@@ -60,7 +62,7 @@ import random
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -72,6 +74,7 @@ from forms.rubric_load import load_rubrics
 from forms.rules import Answers
 from forms.schema import Field, FormSchema
 from localkobo import xpath
+from localkobo.campaign import FAVOUR, Slot
 from localkobo.generate import AnswerGenerator
 from localkobo.store import LocalAsset, LocalKobo
 
@@ -108,6 +111,7 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 Z_FACTOR, Z_LIMIT, MIN_GROUP = 0.6745, 3.5, 10
 NOT_MEASURES = ("eval_year",)
 REFORM = date(2025, 7, 1)  # the first day of the era-3 communes
+ERA2_START = date(2020, 2, 1)  # the first day of the era-2 communes
 MOMENT = "%Y-%m-%dT%H:%M:%S.000+07:00"
 BAD_CODES = ("99", "khac", "0")
 # towns of other provinces, south of both boxes of forms/reference/province_bounding_boxes.csv
@@ -352,18 +356,43 @@ def _spread(numbers: list[float]) -> tuple[float, float]:
 # -- a campaign's answers ------------------------------------------------------------------
 
 
-def answer_campaign(kobo: LocalKobo, uid: str, count: int, *, seed: int = 1) -> list[int]:
+def answer_campaign(
+    kobo: LocalKobo,
+    uid: str,
+    count: int,
+    *,
+    seed: int = 1,
+    plan: Sequence[Slot] | None = None,
+) -> list[int]:
     """Add `count` submissions to a deployed asset, answered as a real campaign collects them
-    (see the module docstring); the `_id`s added."""
+    (see the module docstring); the `_id`s added. With `plan` (localkobo.campaign), one
+    submission per slot, `count` aside: made and received when the slot says, with its
+    answers given, and drawn again (up to `RECOGNITION_DRAWS` times) until the rubric
+    recognises it or not as the slot wants."""
     with kobo.lock:
         asset = kobo.assets[uid]
         form = _form(asset)
         generator = AnswerGenerator(form.content, plausible=True, distinct=form.distinct)
-        ids = []
-        for _ in range(count):
-            answers = generator.answers(kobo.rng, kobo.clock)
+
+        def answer(slot: Slot | None, now: datetime) -> Doc:
+            if slot is None:
+                answers = generator.answers(kobo.rng, now)
+            else:
+                answers = _recognisable(form, generator, kobo.rng, slot)
             _assign(answers, form, seed, kobo.rng)
-            ids.append(kobo.add_submission(uid, answers, submitted_by=asset.owner)["_id"])
+            return answers
+
+        slots: list[Slot | None] = list(plan) if plan is not None else [None] * count
+        ids = []
+        planned: dict[int, Slot] = {}
+        for slot in slots:
+            if slot is not None:
+                kobo.clock = slot.arrival
+            answers = answer(slot, kobo.clock)
+            kobo_id = kobo.add_submission(uid, answers, submitted_by=asset.owner)["_id"]
+            ids.append(kobo_id)
+            if slot is not None:
+                planned[kobo_id] = slot
         mine = set(ids)
         for _ in range(100):
             flagged = {i for i, _ in outliers(form, asset.submissions.values()) if i in mine}
@@ -372,11 +401,118 @@ def answer_campaign(kobo: LocalKobo, uid: str, count: int, *, seed: int = 1) -> 
             for kobo_id in sorted(flagged):  # answered again, as of when it was submitted
                 doc = asset.submissions[kobo_id]
                 sent = datetime.fromisoformat(doc["_submission_time"]).replace(tzinfo=UTC)
-                answers = generator.answers(kobo.rng, sent - timedelta(seconds=1))
-                _assign(answers, form, seed, kobo.rng)
+                answers = answer(planned.get(kobo_id), sent - timedelta(seconds=1))
                 system = {k: doc[k] for k in SYSTEM_KEYS if k in doc}
                 asset.submissions[kobo_id] = {"_id": kobo_id, **answers, **system}
         return ids
+
+
+RECOGNITION_DRAWS = 30
+
+
+def _recognisable(form: _Form, generator: AnswerGenerator, rng: random.Random, slot: Slot) -> Doc:
+    """A slot's answers, leaning towards the criteria met when it is to be recognised, drawn
+    again until the rubric agrees (the last draw when none does)."""
+    favour = FAVOUR if slot.recognised else None
+    answers: Doc = {}
+    for _ in range(RECOGNITION_DRAWS):
+        answers = generator.answers(rng, slot.moment, given=slot.given, favour=favour)
+        chosen = form.rubric.for_evaluation(answers) if form.rubric else None
+        if chosen is None or chosen.score(answers).passed == slot.recognised:
+            break
+    return answers
+
+
+# -- after the first sync: edits and deletions ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a campaign changed on the server after its first submissions were pulled."""
+
+    edited: tuple[int, ...]
+    deleted: tuple[int, ...]
+
+
+def revise_campaign(
+    kobo: LocalKobo,
+    uid: str,
+    *,
+    edits: int,
+    deletions: int,
+    keep: Collection[int] = (),
+    seed: int = 1,
+) -> Revision:
+    """Edit and delete a few submissions, as a campaign does once its first data is pulled:
+    `edits` re-checked evaluations (a criterion answered "partly" or "not met" corrected to
+    "fully met", the device's score recomputed; none in a form without a rubric) and
+    `deletions` submissions deleted (a test entry, a household surveyed by mistake). None of
+    `keep` (the seeded problems), of a pair of duplicates, nor a change of any number the
+    outlier rule reads: the findings stay those of the manifest."""
+    with kobo.lock:
+        asset = kobo.assets[uid]
+        form = _form(asset)
+        rng = random.Random(f"revise:{seed}:{form.id}")
+        docs = asset.submissions
+        paired = _paired(form, docs)
+        free = [i for i in sorted(docs) if i not in keep and i not in paired]
+        before = outliers(form, docs.values())
+        deleted: list[int] = []
+        for _ in range(ATTEMPTS):
+            picked = rng.sample(free, min(deletions, len(free)))
+            left = [d for i, d in docs.items() if i not in picked]
+            if outliers(form, left) == {(i, p) for i, p in before if i not in picked}:
+                deleted = sorted(picked)
+                break
+        edited: list[int] = []
+        for kobo_id in rng.sample(free, len(free)):
+            if len(edited) >= edits or form.rubric is None:
+                break
+            if kobo_id in deleted:
+                continue
+            changes = _recheck(form, docs[kobo_id], rng)
+            if changes:
+                kobo.edit_submission(uid, kobo_id, changes)
+                edited.append(kobo_id)
+        kobo.delete_submissions(uid, deleted)
+        return Revision(tuple(sorted(edited)), tuple(deleted))
+
+
+def _paired(form: _Form, docs: Mapping[int, Doc]) -> set[int]:
+    """Submissions sharing a root uuid or an identity answer with another one."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for kobo_id, doc in docs.items():
+        keys = [("meta/rootUuid", str(doc.get("meta/rootUuid")))]
+        keys += [(name, str(doc.get(form.path(name)))) for name in form.identity]
+        for key in keys:
+            if key[1] not in ("None", "", "other"):
+                seen.setdefault(key, []).append(kobo_id)
+    return {i for ids in seen.values() if len(ids) > 1 for i in ids}
+
+
+def _recheck(form: _Form, doc: Doc, rng: random.Random) -> Doc:
+    """The changes of a re-checked evaluation: one answered criterion raised to "fully", the
+    device's score as the rubric computes it ({} when no criterion can be raised)."""
+    assert form.rubric is not None
+    chosen = form.rubric.for_evaluation(doc)
+    if chosen is None:
+        return {}
+    raisable = [
+        form.path(item.field)
+        for item in chosen.items
+        if item.derive is None
+        and "fully" in item.answers
+        and doc.get(form.path(item.field)) in ("partly", "not_met")
+    ]
+    if not raisable:
+        return {}
+    changed = copy.deepcopy(doc)
+    changed[rng.choice(raisable)] = "fully"
+    before = form.derived(doc)
+    form.rescore(changed)
+    if form.derived(changed) != before:
+        return {}
+    return {k: v for k, v in changed.items() if doc.get(k) != v}
 
 
 # -- seeding -------------------------------------------------------------------------------
@@ -673,8 +809,9 @@ class _Seeder:
             return None
         day = date.fromisoformat(str(raw)[:10])
         eval_day = self._day(doc)
-        if item.name == "eval_date" and (eval_day is None or eval_day < REFORM):
-            return None  # a later date would move an earlier era's commune out of its era
+        commune = self._commune(doc)
+        if item.name == "eval_date" and (eval_day is None or commune is None):
+            return None
         swapped = f"{day.year // 100}{str(day.year)[-2:][::-1]}"
         moved = day.replace(year=int(swapped)) if day.month != 2 or day.day < 29 else day
         if moved <= date.today():
@@ -683,6 +820,9 @@ class _Seeder:
         found: list[Found] = [("form.date_range", item.path, "")]
         if item.name == "eval_date":
             found.append(("time.eval_after_submission", self._rule_path(doc, "eval_date"), ""))
+            assert commune is not None
+            if era_on(moved).id != commune[0]:  # the commune answered is of the earlier era
+                found.append(("place.commune_date", commune[1], ""))
         return _Seed("form.date_range", kobo_id, found)
 
     def _score_device_differs(self, kobo_id: int, doc: Doc) -> _Seed | None:
@@ -810,6 +950,8 @@ class _Seeder:
             moved = REFORM - timedelta(days=self.rng.randint(1, 30))
         elif era == 2 and sent >= REFORM:  # dated after it
             moved = REFORM + timedelta(days=self.rng.randint(0, min(30, (sent - REFORM).days)))
+        elif era == 2:  # dated before the 2020 reform
+            moved = ERA2_START - timedelta(days=self.rng.randint(1, 30))
         else:
             return None
         doc[self.form.path("eval_date")] = moved.isoformat()

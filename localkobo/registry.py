@@ -4,8 +4,11 @@ cadres to train), consistent with the evaluations the local KoboToolbox holds.
 
 Every commune of the year's units (those in force on its 31 December) gets a row: the
 subjects evaluated there that year, plus some not evaluated (a registry counts them all), so
-that rates stay below 100 %; communes with no evaluation get counts of the same size. The
-file has the columns `htsd reference import` reads (their codes as headers).
+that rates stay below 100 %. A commune with no evaluation at all (not surveyed) gets counts
+of the usual size, so its district's rate shows the gap; a surveyed commune with no
+evaluation of one title gets 0 or 1 for it (a sample of the province: few of its clans,
+villages or units are in the demo). The file has the columns `htsd reference import` reads
+(their codes as headers).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ MEASURE_OF_FORM = {
     "cong_dong": "villages",
     "don_vi": "units",
 }
+# a commune's registry count over its subjects evaluated (most registered families are
+# evaluated in a campaign; the rest pull the rate below the share recognised)
+REGISTERED = (1.03, 1.2)
 COLUMNS = (
     "year",
     "commune_code",
@@ -73,6 +79,7 @@ def demo_registry(
             if code:
                 found[code] += 1
         evaluated[measure] = found
+    surveyed = {code for found in evaluated.values() for code in found}
     rows = []
     for unit in reference.communes(era_on(date(year, 12, 31)).id):
         row: dict[str, object] = {
@@ -83,7 +90,12 @@ def demo_registry(
         for measure, found in evaluated.items():
             done = found.get(unit.code, 0)
             typical = max(1, round(sum(found.values()) / max(1, len(found))))
-            row[measure] = math.ceil((done or typical) * rng.uniform(1.1, 1.6))
+            if done or unit.code not in surveyed:
+                # rounded at random, up or down, to keep the share of small counts
+                share = (done or typical) * rng.uniform(*REGISTERED)
+                row[measure] = max(done, 1, math.floor(share + rng.random()))
+            else:
+                row[measure] = rng.randint(0, 1)
         row["cadres"] = rng.randint(15, 60)
         rows.append(row)
     return rows

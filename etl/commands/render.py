@@ -8,6 +8,7 @@ the project's one way of saying a thing in two languages. Progress bars go to st
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    SpinnerColumn,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
@@ -29,6 +31,7 @@ from etl.pipeline import ReportRun, SyncRun
 from etl.sync import SyncManifest
 from forms.errors import HtsdError
 from forms.text import Text, format_number, local_time
+from validation.review import ACCEPT, Decision
 from warehouse.drift import Drift
 from warehouse.export import ExportResult
 from warehouse.load import LoadResult
@@ -200,6 +203,24 @@ def demo_deployed_line(r: DeployResult, count: int, lang: str) -> str:
     return Text(
         f"{r.form}: {r.asset_uid} đã triển khai, {count} bản ghi mẫu",
         f"{r.form}: {r.asset_uid} deployed, {count} synthetic submissions",
+    ).get(lang)
+
+
+def decision_line(label: str, result: Decision, lang: str) -> str:
+    """A review decision as recorded: which submission, accepted or rejected, who and why."""
+    submission, by = result.kobo_id, result.decided_by
+    if result.decision == ACCEPT:
+        return Text(
+            f"{label}: bản ghi {submission} được chấp nhận ({result.findings_accepted} điều "
+            f"phát hiện giữ lại, ghi là đã chấp nhận) — {by}: {result.reason}",
+            f"{label}: submission {submission} accepted ({result.findings_accepted} findings "
+            f"kept as accepted) — {by}: {result.reason}",
+        ).get(lang)
+    return Text(
+        f"{label}: bản ghi {submission} bị loại, không vào điểm số và báo cáo — "
+        f"{by}: {result.reason}",
+        f"{label}: submission {submission} rejected, kept out of the scores and the "
+        f"report — {by}: {result.reason}",
     ).get(lang)
 
 
@@ -406,3 +427,73 @@ def report_lines(result: ReportRun, lang: str) -> list[str]:
     files = result.files
     lines += [f"  → {path}" for path in (files.html, files.pdf, files.xlsx) if path is not None]
     return lines
+
+
+# -- stages of a long command (htsd demo) ---------------------------------------------------
+
+
+class Stages:
+    """One line per stage on stderr: a live spinner, bar and elapsed time on a terminal,
+    a line `✓ stage (12.3 s)` per finished stage otherwise; nothing on a quiet console."""
+
+    def __init__(self, console: Console, lang: str, progress: Progress) -> None:
+        self.console = console
+        self.lang = lang
+        self.progress = progress
+        self.current: TaskID | None = None
+        self.text = ""
+        self.timings: list[tuple[str, float]] = []  # (stage, seconds), for the summary
+
+    @contextmanager
+    def stage(self, what: Text, total: int | None = None) -> Iterator[Stages]:
+        """Run a stage: its line shows while it runs; `advance` and `detail` update it."""
+        self.text = what.get(self.lang)
+        self.current = self.progress.add_task(self.text, total=total)
+        started = time.perf_counter()
+        yield self
+        seconds = time.perf_counter() - started
+        self.timings.append((self.text, seconds))
+        done = f"✓ {self.text} ({format_number(round(seconds, 1), self.lang)} s)"
+        task = self.progress.tasks[self.current]
+        self.progress.update(
+            self.current, description=done, total=task.total or 1, completed=task.total or 1
+        )
+        if self.progress.disable:
+            self.console.print(done, markup=False)
+        self.current = None
+
+    def advance(self, done: int, total: int | None = None, detail: str = "") -> None:
+        """Set the current stage's progress (`done` of `total`) and what it is doing."""
+        if self.current is None or self.progress.disable:
+            return
+        description = f"{self.text} — {detail}" if detail else self.text
+        self.progress.update(self.current, completed=done, total=total, description=description)
+
+    def sync_progress(self, name_of: Callable[[str], str]) -> ProgressCallback:
+        """A sync's progress callback drawn on the current stage's line."""
+        names: dict[str, str] = {}
+
+        def update(asset: str, stage: str, done: int, total: int | None) -> None:
+            if self.progress.disable:
+                return
+            if asset not in names:
+                names[asset] = name_of(asset)
+            what = STAGES.get(stage, Text.same(stage)).get(self.lang)
+            self.advance(done, total, f"{names[asset]}: {what}")
+
+        return update
+
+
+@contextmanager
+def stages(console: Console, lang: str) -> Iterator[Stages]:
+    """The stage display of a long command on `console` (stderr; quiet with --quiet)."""
+    with Progress(
+        SpinnerColumn(finished_text=""),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal or console.quiet,
+    ) as bar:
+        yield Stages(console, lang, bar)

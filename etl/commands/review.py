@@ -8,6 +8,7 @@ import getpass
 import click
 
 from etl import pipeline
+from etl.commands import render
 from etl.commands.common import (
     ASSETS_OPTION,
     JSON_OPTION,
@@ -74,21 +75,7 @@ def _decide(
         emit_json(result.as_dict())
         return
     label = app.asset_label(result.asset_uid, result.server)
-    if decision == ACCEPT:
-        line = Text(
-            f"{label}: bản ghi {submission} được chấp nhận ({result.findings_accepted} điều "
-            f"phát hiện giữ lại, ghi là đã chấp nhận) — {by}: {result.reason}",
-            f"{label}: submission {submission} accepted ({result.findings_accepted} findings "
-            f"kept as accepted) — {by}: {result.reason}",
-        )
-    else:
-        line = Text(
-            f"{label}: bản ghi {submission} bị loại, không vào điểm số và báo cáo — "
-            f"{by}: {result.reason}",
-            f"{label}: submission {submission} rejected, kept out of the scores and the "
-            f"report — {by}: {result.reason}",
-        )
-    click.echo(line.get(app.lang))
+    click.echo(render.decision_line(label, result, app.lang))
 
 
 def _decision_command(decision: str, vi: str, en: str) -> click.Command:

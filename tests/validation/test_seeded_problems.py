@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from etl.pipeline import validate
-from localkobo.problems import answer_campaign, seed_problems, surveyors
+from localkobo.campaign import ProvinceYear
+from localkobo.problems import answer_campaign, revise_campaign, seed_problems, surveyors
 from localkobo.province import DEMO_MIX, DEMO_USER, built_content, demo_kobo, six_forms_kobo
 from localkobo.store import LocalKobo
 from tests.warehouse.support import SERVER, land_store
@@ -182,3 +183,36 @@ def test_the_seeding_is_deterministic() -> None:
     assert first.manifest == again.manifest and len(first.manifest) >= 10
     docs, same = (d.kobo.assets[d.asset_uid].submissions.values() for d in (first, again))
     assert [_without_deployment(d) for d in docs] == [_without_deployment(d) for d in same]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year", [2024, 2026])
+def test_a_planned_province_year_reports_exactly_the_manifest(warehouse: Engine, year: int) -> None:
+    """The demo's campaign of a year (localkobo.campaign: communes, dates and recognition
+    planned) seeded with a fifth of 150 submissions each: every kind that applies to a form
+    is seeded in that year's units, and edits and deletions after it change no finding."""
+    campaign = ProvinceYear.plan(year, seed=5)
+    kobo = LocalKobo(seed=5)
+    kobo.add_user(DEMO_USER)
+    assets, manifest = [], []
+    for form in DEMO_MIX:
+        content = built_content(form)
+        asset = kobo.create_asset(DEMO_USER, form, content)
+        kobo.deploy(asset.uid)
+        plan = campaign.slots(form, content, 150)
+        answer_campaign(kobo, asset.uid, len(plan), seed=5, plan=plan)
+        entries = seed_problems(kobo, asset.uid, 0.2, seed=5)
+        assert _kinds(entries) <= KINDS[form], form
+        if len(plan) == 150:  # not the learning centres: one per commune, 37 from 2025
+            assert _kinds(entries) == KINDS[form], form
+        revision = revise_campaign(
+            kobo, asset.uid, edits=5, deletions=3, keep={e["submission"] for e in entries}
+        )
+        assert len(revision.deleted) == 3 and set(revision.deleted).isdisjoint(revision.edited)
+        assert len(revision.edited) == (5 if form != "hoat_dong" else 0), form
+        docs = asset.submissions.values()
+        assert {d["eval_year"] for d in docs} >= {str(year)}
+        assets.append(asset.uid)
+        manifest += entries
+    found, wanted = _findings(warehouse, kobo, assets), _manifest(manifest)
+    assert found == wanted, _differences(found, wanted)
