@@ -49,8 +49,9 @@ SUMMARIES = {
         "Warehouse maintenance.",
     ),
     "demo": Text(
-        "Chạy toàn bộ quy trình trên dữ liệu tạo sẵn: không cần tài khoản, không cần mạng.",
-        "Run the whole pipeline on generated data: no account, no network.",
+        "Chạy trọn một năm đánh giá của tỉnh trên dữ liệu tạo sẵn: không cần tài khoản, không"
+        " cần mạng, không cần cấu hình.",
+        "Run a whole province-year on generated data: no account, no network, no configuration.",
     ),
     "export": Text(
         "Xuất câu trả lời của một biểu mẫu kèm nhãn.",

@@ -44,7 +44,7 @@ def test_the_command_list_is_what_the_commands_say(lang: str) -> None:
     loaded = main.load_all()
     for name in COMMAND_MODULES:
         text = inspect.cleandoc(loaded.commands[name].__dict__["_help_localized"].get(lang))
-        assert SUMMARIES[name].get(lang) == text.split("\n\n")[0], name
+        assert SUMMARIES[name].get(lang) == " ".join(text.split("\n\n")[0].split()), name
     assert CliRunner().invoke(main, ["--lang", lang, "--help"], prog_name="htsd").output == listed
 
 
