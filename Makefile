@@ -63,7 +63,7 @@ bench: $(STAMP)
 # (`mutmut show NAME` gives a survivor's diff). Installs the `mutation` extra first.
 MUTATION_CHILDREN ?= 2
 mutation: $(STAMP)
-	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,mutation]'
+	@test -x $(BIN)/mutmut || $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,mutation]'
 	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) > mutation-run.log 2>&1 || true
 	@tail -n 3 mutation-run.log

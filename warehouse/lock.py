@@ -185,9 +185,13 @@ def _advisory_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
 
 
 @contextmanager
-def warehouse_lock(engine: Engine, command: str, wait: float = LOCK_WAIT_S) -> Iterator[None]:
-    """Hold the warehouse's writer lock around a block; WH005 when another command keeps it
-    longer than `wait` seconds (DB005). `command` names this one in the other's refusal."""
+def warehouse_lock(engine: Engine, command: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock around a block; DB005 when another command keeps it
+    longer than `wait` seconds (by default the engine's `htsd_lock_wait` execution option,
+    which HTSD_LOCK_WAIT sets, else LOCK_WAIT_S). `command` names this one in the other's
+    refusal."""
+    if wait is None:
+        wait = float(engine.get_execution_options().get("htsd_lock_wait", LOCK_WAIT_S))
     identity = _identity(engine)
     key = (identity or "", threading.get_ident())
     if identity is None or _held.get(key):
