@@ -21,6 +21,7 @@ that take it again.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -45,6 +46,7 @@ LOCK_WAIT_S = 10.0
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time
 _POLL_S = 0.2
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _ADVISORY_KEY = 0x48545344  # "HTSD", with the hash of the warehouse's schema as second key
 _held: dict[tuple[str, int], int] = {}  # (lock identity, thread) → depth, for re-entry
 
@@ -96,7 +98,7 @@ def _stamp(command: str) -> dict[str, Any]:
 # -- SQLite: a file lock --------------------------------------------------------------------
 
 
-def _read_holder(handle: IO[str]) -> Holder:
+def _read_holder(handle: IO[bytes]) -> Holder:
     try:
         handle.seek(0)
         data = json.loads(handle.read() or "{}")
@@ -110,7 +112,14 @@ def _file_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
     database = engine.url.database
     assert database
     path = Path(database + ".lock")
-    with path.open("a+", encoding="utf-8") as handle:
+    try:
+        handle = path.open("a+b", buffering=0)  # unbuffered: a failed write leaves nothing behind
+    except OSError as exc:
+        if exc.errno not in _READ_ONLY:
+            raise
+        yield  # a read-only folder: no command can write this warehouse, none needs the lock
+        return
+    with handle:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -121,16 +130,22 @@ def _file_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
                     raise _refuse(engine, _read_holder(handle), wait) from None
                 time.sleep(_POLL_S)
         try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(json.dumps(_stamp(command)))
-            handle.flush()
+            _write_stamp(handle, json.dumps(_stamp(command)))
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
+            _write_stamp(handle, "")
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_stamp(handle: IO[bytes], text: str) -> None:
+    """Who holds the lock, for another command's refusal; best effort: on a full disk the
+    lock is held all the same and the holder shows as unknown."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(text.encode("utf-8"))
+    except OSError:
+        return
 
 
 # -- PostgreSQL: an advisory lock -----------------------------------------------------------
