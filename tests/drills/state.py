@@ -23,25 +23,38 @@ class State:
     raw: RawState
     typed: dict[str, list[tuple[object, ...]]]
     load_findings: tuple[tuple[Any, ...], ...]
+    findings: tuple[tuple[Any, ...], ...] = ()  # validation findings (a validated run)
+    scores: tuple[tuple[Any, ...], ...] = ()  # scores and recognition (a validated run)
 
     def counts(self) -> tuple[int, int, int]:
         """(raw rows, typed rows of every table, load findings), for messages."""
         return self.raw.rows, sum(len(r) for r in self.typed.values()), len(self.load_findings)
 
 
-def state(url: str) -> State:
+def _rows(conn: sa.Connection, query: str) -> tuple[tuple[Any, ...], ...]:
+    return tuple(sorted(tuple(str(v) for v in row) for row in conn.execute(sa.text(query))))
+
+
+def state(url: str, *, validated: bool = False) -> State:
+    """The warehouse's state; with `validated`, its validation findings and scores too."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        findings = tuple(
-            sorted(
-                tuple(str(v) for v in row)
-                for row in conn.execute(
-                    sa.text("SELECT kobo_id, row_index, field_path, rule, value FROM load_finding")
-                )
+        load = _rows(conn, "SELECT kobo_id, row_index, field_path, rule, value FROM load_finding")
+        findings = scores = ()
+        if validated:
+            findings = _rows(
+                conn,
+                "SELECT kobo_id, rule, field_path, row_index, severity, value"
+                " FROM validation_finding",
             )
-        )
+            scores = _rows(
+                conn,
+                "SELECT kobo_id, rubric_version, year, total, percent, passed, class_id FROM score",
+            ) + _rows(
+                conn, "SELECT subject_key, year, evaluations, passed, class_id FROM recognition"
+            )
     engine.dispose()
-    return State(raw_state(url), typed_state(url), findings)
+    return State(raw_state(url), typed_state(url), load, findings, scores)
 
 
 def reference(kobo: RunningKobo, url: str, page_size: int = 100) -> State:
