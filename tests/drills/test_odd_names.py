@@ -1,9 +1,10 @@
 """A form a stranger may write (issue 15, must-show 4): questions named `select`, `order`,
-`group` and `from` (and a repeat `where` holding another `from`), names longer than PostgreSQL's 63-byte
-identifiers (two of them alike in their first 70 characters), and a question `a__b` beside a
-group `a` holding `b`, which flatten to the same name. `htsd sync` pulls it knowing only its
-uid, loads and validates it on SQLite and PostgreSQL: every answer in a column of its own,
-the seeded problems found under the questions they are about.
+`group` and `from` (and a repeat `where` holding another `from`), names longer than
+PostgreSQL's 63-byte identifiers (two of them alike in their first 70 characters), and a
+question `a__b` beside a group `a` holding `b`, which flatten to the same name.
+`htsd sync` pulls it knowing only its uid, loads and validates it on SQLite and
+PostgreSQL: every answer in a column of its own, the seeded problems found under the
+questions they are about.
 """
 
 from __future__ import annotations
