@@ -86,3 +86,18 @@ def personal_data(kobo: RunningKobo) -> set[str]:
             if isinstance(doc.get(key), str):
                 found.add(doc[key])
     return found
+
+
+def validation_errors(url: str, asset_uid: str) -> set[tuple[int, str, str]]:
+    """(submission, rule, question) of every error the validation found for an asset."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT kobo_id, rule, field_path FROM validation_finding"
+                " WHERE asset_uid = :uid AND severity = 'error'"
+            ),
+            {"uid": asset_uid},
+        ).all()
+    engine.dispose()
+    return {(int(r[0]), str(r[1]), str(r[2])) for r in rows}
