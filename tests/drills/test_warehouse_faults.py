@@ -22,6 +22,7 @@ from tests.drills.state import env, personal_data, reference, state
 from tests.drills.test_survivors import _allow_inserts, _refuse_insert_of
 from tests.helpers import HTSD, run_htsd
 from warehouse.db import make_engine
+from warehouse.migrate import upgrade
 
 SYNC = ["sync", "--no-validate", "--page-size", "100"]
 
@@ -48,8 +49,6 @@ def test_a_refused_write_is_one_line_and_the_next_sync_recovers(
     printed the INSERT with every payload of the page; now DB007, exit code 1."""
     expected = reference(kobo, f"sqlite:///{tmp_path / 'reference.sqlite'}")
     engine = make_engine(warehouse_url)
-    from warehouse.migrate import upgrade
-
     upgrade(engine)
     _refuse_insert_of(engine, 150)
     failed = _sync(kobo, warehouse_url, tmp_path)
