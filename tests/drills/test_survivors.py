@@ -371,3 +371,52 @@ def test_no_error_shows_any_piece_of_the_token(
     )
     leaked = sorted(p for p in _pieces(token) if p in shown)
     assert not leaked, (code, leaked)
+
+
+# -- beyond the nine: what `make mutation` found surviving in the sync -----------------------
+
+
+def test_an_incremental_sync_asks_only_for_what_is_new(kobo: RunningKobo, engine: Engine) -> None:
+    """The watermark is read back: a second sync asks for the 30 new submissions in one page,
+    then sweeps; the watermark holds the last `_id` and the latest submission time."""
+    _sync(engine, kobo)
+    kobo.kobo.generate(kobo.asset_uid, 30)
+    before = kobo.kobo.faults.data_requests
+    manifest = _sync(engine, kobo)
+    assert (manifest.new, manifest.unchanged) == (30, 250)
+    assert kobo.kobo.faults.data_requests - before == 1 + 3  # one page of new, three of sweep
+    docs = kobo.kobo.assets[kobo.asset_uid].submissions.values()
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(sync_state)).one()
+    assert row.last_id == 280
+    assert row.last_submission_time == max(d["_submission_time"] for d in docs)
+
+
+def test_two_assets_in_one_warehouse_are_kept_apart(kobo: RunningKobo, engine: Engine) -> None:
+    """A second asset beside the first: syncing one never marks, fetches or counts the
+    other's submissions, and deletions on one server asset mark only its own."""
+    store = kobo.kobo
+    first = store.assets[kobo.asset_uid]
+    other = store.create_asset(first.owner, "Bản sao", first.versions[-1].content)
+    store.deploy(other.uid)
+    store.generate(other.uid, 20)
+    client = _client(kobo)
+    _sync(engine, kobo, client)
+    run_id = start_run(engine, "sync")
+    theirs = sync_asset(engine, client, other.uid, run_id, page_size=PAGE)
+    assert (theirs.new, theirs.deleted, theirs.on_server) == (20, 0, 20)
+    store.delete_submissions(other.uid, sorted(other.submissions)[:5])
+    again = sync_asset(engine, client, other.uid, start_run(engine, "sync"), page_size=PAGE)
+    assert (again.new, again.deleted, again.unchanged) == (0, 5, 15)
+    mine = _sync(engine, kobo, client)
+    assert (mine.new, mine.deleted, mine.unchanged) == (0, 0, 250)
+    t = raw_submission
+    with engine.connect() as conn:
+        deleted = dict(
+            conn.execute(
+                sa.select(t.c.asset_uid, sa.func.count())
+                .where(t.c.deleted_run.is_not(None))
+                .group_by(t.c.asset_uid)
+            ).all()
+        )
+    assert deleted == {other.uid: 5}
