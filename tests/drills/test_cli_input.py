@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import RunningKobo
 from tests.drills.state import env
+from tests.drills.test_survivors import SECRET, UNKNOWN, _pieces
 from tests.helpers import run_htsd
 
 
@@ -68,3 +69,25 @@ def test_a_configuration_file_that_cannot_be_read(
         path.write_bytes(content)
     result = run_htsd(["--config", str(path), "status"], cwd=tmp_path, env={})
     _one_line(result, code)
+
+
+@pytest.mark.parametrize("code", ["KOBO401", "KOBO403", "KOBO404"])
+def test_a_refused_token_leaves_no_piece_of_itself_anywhere(
+    kobo: RunningKobo, tmp_path: Path, code: str
+) -> None:
+    """`htsd sync` refused by the server (a wrong token, a project not shared for data, a
+    project the token cannot see): its output and the run log it leaves (read back by
+    `htsd status --json`) hold no 6-character piece of the token."""
+    store = kobo.kobo
+    store.add_user("khach", token=SECRET)
+    store.share(kobo.asset_uid, "khach")  # view_asset only: the data is 403
+    token = UNKNOWN if code == "KOBO401" else SECRET
+    asset = "aNoSuchAssetAtAll00000" if code == "KOBO404" else kobo.asset_uid
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    settings = {**env(kobo, url), "KOBOTOOLBOX_TOKEN": token}
+    result = run_htsd(["sync", "--asset", asset], cwd=tmp_path, env=settings)
+    _one_line(result, code)
+    status = run_htsd(["status", "--json"], cwd=tmp_path, env=settings)
+    assert code in status.stdout  # the run log keeps the error line
+    shown = result.stdout + result.stderr + status.stdout + status.stderr
+    assert not [piece for piece in _pieces(token) if piece in shown]
