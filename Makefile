@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.htsd-installed
 
-.PHONY: demo test bench lint install sysdeps jsdeps clean
+.PHONY: demo test bench lint install sysdeps jsdeps clean mutation
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,5 +60,18 @@ bench: $(STAMP)
 	HTSD_BENCH_POSTGRES_URL="$(HTSD_BENCH_POSTGRES_URL)" $(BIN)/python -m bench.compare --size $(N)
 	$(BIN)/python -m bench.validation --size $(BENCH_VALIDATE_N)
 
+# `make mutation` (not part of `make test`): mutmut mutates etl/sync.py, warehouse/raw.py,
+# warehouse/load.py and etl/kobo/client.py and runs, for each mutant, the in-process tests that
+# cover it ([tool.mutmut] in pyproject.toml), two at a time; then prints the survivors
+# (`mutmut show NAME` gives a survivor's diff). Installs the `mutation` extra first.
+MUTATION_CHILDREN ?= 2
+mutation: $(STAMP)
+	@test -x $(BIN)/mutmut || $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) > mutation-run.log 2>&1 || true
+	@tail -n 3 mutation-run.log
+	@echo "survivors (mutmut results):"
+	@$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) mutants mutation-run.log build *.egg-info .pytest_cache .mypy_cache .ruff_cache

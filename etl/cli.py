@@ -241,5 +241,7 @@ def main(
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    # psycopg warns when it tidies up after an error the command reports in its own line
+    logging.getLogger("psycopg").setLevel(level if verbose else logging.ERROR)
     settings = load_settings(config, database_url=database_url, language=lang)
     ctx.obj = App(settings=settings, silent=silent)

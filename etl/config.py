@@ -54,6 +54,15 @@ class ConfigCode(ErrorCode):
             "{fix}",
         ),
     )
+    UNREADABLE = (
+        "CFG005",
+        Message(
+            "không đọc được tệp cấu hình: {detail}",
+            "the configuration file cannot be read: {detail}",
+            "lưu tệp dạng văn bản UTF-8 (TOML), và kiểm tra quyền đọc tệp",
+            "save it as UTF-8 text (TOML), and check that it may be read",
+        ),
+    )
     TOKEN_IN_FILE = (
         "CFG004",
         Message(
@@ -115,6 +124,14 @@ def _toml_detail(exc: tomllib.TOMLDecodeError) -> Text:
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        detail = Text(
+            f"không phải văn bản UTF-8 (byte {exc.start})", f"not UTF-8 text (byte {exc.start})"
+        )
+        raise HtsdError(ConfigCode.UNREADABLE, where=str(path), params={"detail": detail}) from None
+    except OSError as exc:
+        detail = Text(exc.strerror or type(exc).__name__, exc.strerror or type(exc).__name__)
+        raise HtsdError(ConfigCode.UNREADABLE, where=str(path), params={"detail": detail}) from None
     except tomllib.TOMLDecodeError as exc:
         raise HtsdError(
             ConfigCode.UNPARSABLE, where=str(path), params={"detail": _toml_detail(exc)}

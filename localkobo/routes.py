@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from localkobo.api import ApiError, DropConnectionError, RawBodyError, Reply, Request, Route
 from localkobo.deploy_routes import DeployRoutes
-from localkobo.faults import DROP
+from localkobo.faults import DROP, HTML, NEXT_AWAY, SHORT
 from localkobo.query import UnsupportedQueryError, matches
 from localkobo.store import VALIDATION_STATUSES, LocalKobo
 from localkobo.views import NOT_FOUND, asset_json, username, version_json, visible_asset
@@ -143,6 +143,7 @@ class KoboApi:
         self, request: Request, path: str, params: dict[str, str], total: int
     ) -> tuple[int, int, str | None, str | None]:
         limit = min(_positive_int(params.get("limit"), DEFAULT_PAGE, "limit"), MAX_PAGE)
+        limit = min(limit, self.kobo.faults.page_cap or MAX_PAGE)
         start = _positive_int(params.get("start"), 0, "start", allow_zero=True)
         next_url = previous = None
         if start + limit < total:
@@ -210,8 +211,10 @@ class KoboApi:
         self, request: Request, params: dict[str, str], _body: bytes, uid: str, fmt: str | None
     ) -> Reply:
         fault = self.kobo.faults.next_fault(self.kobo.lock)
-        if fault and fault[0] != DROP:
+        if fault and fault[0] > 0:
             return fault
+        if fault and fault[0] == HTML:
+            raise RawBodyError(_HTML_ERROR, "text/html; charset=utf-8")
         with self.kobo.lock:
             asset, _ = visible_asset(self.kobo, request, uid, "view_submissions")
             if not asset.deployed:
@@ -249,8 +252,13 @@ class KoboApi:
         if isinstance(fields, list) and fields:
             keep = set(fields) | {"_id", "_uuid", "meta/rootUuid", "_validation_status"}
             page = [{k: v for k, v in d.items() if k in keep} for d in page]
+        if fault and fault[0] == SHORT and page:
+            del page[len(page) // 2]  # `count` and `next` unchanged
+        if fault and fault[0] == NEXT_AWAY and next_url:
+            parts = urlsplit(next_url)
+            next_url = parts._replace(netloc=self.kobo.faults.away_host).geturl()
         body = {"count": len(selected), "next": next_url, "previous": previous, "results": page}
-        if fault:  # DROP: cut this connection mid-body
+        if fault and fault[0] == DROP:  # cut this connection mid-body
             raise DropConnectionError(body)
         return 200, body, {}
 
@@ -338,6 +346,12 @@ class KoboApi:
             # the real server does not check the uid: an unknown one clears the statuses
             self.kobo.set_status(uid, ids, str(payload["validation_status.uid"]), user)
         return 200, {"detail": f"{len(ids)} submissions have been updated"}, {}
+
+
+_HTML_ERROR = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    b"<h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
+)
 
 
 def _payload(body: bytes) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,13 @@ PG_URL = os.environ.get(
     "HTSD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+if Path.cwd().name == "mutants" and (Path.cwd() / "etl").is_dir():
+    # under `make mutation`: mutmut runs the tests from its copy, mutants/; the `htsd`
+    # processes the tests start must import that copy too, not the installed one
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(Path.cwd()), os.environ.get("PYTHONPATH", "")) if p
+    )
 
 _pg_error: str | None = None
 _engine_counts: Counter[str] = Counter()

@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 
-from forms.errors import ErrorCode, HtsdError, Message
+from forms.errors import ErrorCode, HtsdError, Message, RemoteError
 
 
 class DbCode(ErrorCode):
@@ -78,6 +78,62 @@ class DbCode(ErrorCode):
             " or create the warehouse with htsd sync / htsd import",
         ),
     )
+
+    FAILED = (
+        "DB007",
+        Message(
+            "kho dữ liệu từ chối thao tác: {detail}",
+            "the warehouse refused the operation: {detail}",
+            "không mất gì đã lưu (phần đang ghi dở đã được huỷ); sửa nguyên nhân (ổ đĩa đầy, tệp"
+            " hoặc thư mục chỉ đọc, quyền truy cập) rồi chạy lại lệnh",
+            "nothing already stored is lost (the unfinished write was rolled back); fix the"
+            " cause (a full disk, a read-only file or folder, permissions) and run the command"
+            " again",
+        ),
+    )
+    CONNECTION_LOST = (
+        "DB008",
+        Message(
+            "mất kết nối tới kho dữ liệu giữa chừng: {detail}",
+            "the connection to the warehouse was lost: {detail}",
+            "không mất gì đã lưu (phần đang ghi dở đã được huỷ); chạy lại lệnh khi máy chủ cơ sở"
+            " dữ liệu hoạt động trở lại",
+            "nothing already stored is lost (the unfinished write was rolled back); run the"
+            " command again once the database server is back",
+        ),
+    )
+
+
+class WarehouseUnavailable(RemoteError):  # noqa: N818 - reads as what happened
+    """The database server went away in the middle of a command: safe to run it again."""
+
+
+_QUOTED = re.compile(r"""(["'])(.*?)\1""")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,62}$")
+
+
+def _quoted_value(match: re.Match[str]) -> str:
+    """A quoted identifier (a table, a constraint) is kept; a quoted value becomes `…`."""
+    return (
+        match.group(0)
+        if _IDENTIFIER.match(match.group(2))
+        else f"{match.group(1)}…{match.group(1)}"
+    )
+
+
+def database_error(error: SQLAlchemyError, where: str = "") -> HtsdError:
+    """What a database failure says at the command line: the database's own first line
+    (quoted values hidden), never the statement or its parameters, which hold payloads —
+    names, phone numbers. DB008 (worth retrying) when the connection was lost, else DB007."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        lines = str(error.orig).strip().splitlines()
+        detail = _QUOTED.sub(_quoted_value, lines[0] if lines else "")[:200]
+        detail = detail or type(error.orig).__name__
+    else:
+        detail = type(error).__name__
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return WarehouseUnavailable(DbCode.CONNECTION_LOST, where=where, params={"detail": detail})
+    return HtsdError(DbCode.FAILED, where=where, params={"detail": detail})
 
 
 def redact_url(url: str) -> str:

@@ -21,6 +21,7 @@ that take it again.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -45,6 +46,7 @@ LOCK_WAIT_S = 10.0
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time
 _POLL_S = 0.2
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 _ADVISORY_KEY = 0x48545344  # "HTSD", with the hash of the warehouse's schema as second key
 _held: dict[tuple[str, int], int] = {}  # (lock identity, thread) → depth, for re-entry
 
@@ -96,7 +98,7 @@ def _stamp(command: str) -> dict[str, Any]:
 # -- SQLite: a file lock --------------------------------------------------------------------
 
 
-def _read_holder(handle: IO[str]) -> Holder:
+def _read_holder(handle: IO[bytes]) -> Holder:
     try:
         handle.seek(0)
         data = json.loads(handle.read() or "{}")
@@ -110,7 +112,14 @@ def _file_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
     database = engine.url.database
     assert database
     path = Path(database + ".lock")
-    with path.open("a+", encoding="utf-8") as handle:
+    try:
+        handle = path.open("a+b", buffering=0)  # unbuffered: a failed write leaves nothing behind
+    except OSError as exc:
+        if exc.errno not in _READ_ONLY:
+            raise
+        yield  # a read-only folder: no command can write this warehouse, none needs the lock
+        return
+    with handle:
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -121,16 +130,22 @@ def _file_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
                     raise _refuse(engine, _read_holder(handle), wait) from None
                 time.sleep(_POLL_S)
         try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(json.dumps(_stamp(command)))
-            handle.flush()
+            _write_stamp(handle, json.dumps(_stamp(command)))
             yield
         finally:
-            handle.seek(0)
-            handle.truncate()
-            handle.flush()
+            _write_stamp(handle, "")
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_stamp(handle: IO[bytes], text: str) -> None:
+    """Who holds the lock, for another command's refusal; best effort: on a full disk the
+    lock is held all the same and the holder shows as unknown."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(text.encode("utf-8"))
+    except OSError:
+        return
 
 
 # -- PostgreSQL: an advisory lock -----------------------------------------------------------
@@ -185,9 +200,13 @@ def _advisory_lock(engine: Engine, command: str, wait: float) -> Iterator[None]:
 
 
 @contextmanager
-def warehouse_lock(engine: Engine, command: str, wait: float = LOCK_WAIT_S) -> Iterator[None]:
-    """Hold the warehouse's writer lock around a block; WH005 when another command keeps it
-    longer than `wait` seconds (DB005). `command` names this one in the other's refusal."""
+def warehouse_lock(engine: Engine, command: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's writer lock around a block; DB005 when another command keeps it
+    longer than `wait` seconds (by default the engine's `htsd_lock_wait` execution option,
+    which HTSD_LOCK_WAIT sets, else LOCK_WAIT_S). `command` names this one in the other's
+    refusal."""
+    if wait is None:
+        wait = float(engine.get_execution_options().get("htsd_lock_wait", LOCK_WAIT_S))
     identity = _identity(engine)
     key = (identity or "", threading.get_ident())
     if identity is None or _held.get(key):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -116,7 +117,7 @@ def _geopoint(text: str) -> Geopoint:
 def parse(kind: str, text: str) -> Value:
     """The typed value of an answer; ValueError (with the reason) when it does not parse."""
     if kind == "text":
-        return text
+        return unicodedata.normalize("NFC", text)  # Vietnamese typed in NFD compares equal
     if kind == "select_multiple":
         return tuple(text.split())
     if kind == "integer":

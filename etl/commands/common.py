@@ -11,6 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from etl import pipeline
 from etl.commands import i18n, render
@@ -20,6 +21,7 @@ from etl.kobo.client import KoboClient
 from etl.pipeline import Engine
 from forms.errors import HtsdError
 from forms.text import Text
+from warehouse.db import database_error, redact_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -118,13 +120,24 @@ def fail(lang: str, error: HtsdError) -> NoReturn:
     sys.exit(EXIT_REMOTE if error.retryable else EXIT_ERROR)
 
 
+def _warehouse_where() -> str:
+    """The warehouse URL of the running command (password hidden), for a database error."""
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(App) if ctx is not None else None
+    return redact_url(app.settings.database_url) if app is not None else ""
+
+
 def guarded(lang: Callable[[], str], body: Callable[[], T]) -> T:
     """Run `body`; an HtsdError becomes one line and exit code 1 (3 when retryable), Ctrl-C
-    exit code 130 — never a traceback. The only error catcher of the command line."""
+    exit code 130 — never a traceback. A database failure becomes DB007 (DB008, exit code 3,
+    when the connection was lost): its statement and parameters, which hold payloads, are
+    never shown. The only error catcher of the command line."""
     try:
         return body()
     except HtsdError as error:
         fail(lang(), error)
+    except SQLAlchemyError as error:
+        fail(lang(), database_error(error, _warehouse_where()))
     except KeyboardInterrupt:
         click.echo(render.INTERRUPTED.get(lang()), err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -80,6 +80,13 @@ def report_command(
     as_json: bool,
 ) -> None:
     """`htsd report` (help: HELP)."""
+    this_year = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).year
+    if year is not None and year > this_year:
+        message = Text(
+            f"năm {year} chưa tới (năm nay là {this_year}): chọn một năm đến {this_year}",
+            f"{year} has not come yet (this is {this_year}): choose a year up to {this_year}",
+        )
+        raise click.BadParameter(message.get(app.lang), param_hint="'--year'")
     chosen = year or dt.date.today().year - 1
     result = pipeline.report(
         app.engine(must_exist=True),

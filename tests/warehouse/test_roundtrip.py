@@ -10,6 +10,7 @@ payload → flatten → load → registry → read back.
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -171,7 +172,7 @@ def answer(question: Field) -> st.SearchStrategy[tuple[str, Value]]:
         )
     if kind == "geopoint":
         return _geopoint()
-    return _text.map(lambda s: (s, s))
+    return _text.map(lambda s: (s, unicodedata.normalize("NFC", s)))  # typed text is NFC
 
 
 Expected = dict[tuple[str | None, tuple[int, ...]], tuple[dict[str, Value], dict[str, str]]]
