@@ -245,17 +245,13 @@ class _Run:
             kept = record.unparsed[question.path] = _as_json(value)
             self.find("value.shape", question.path, kept, "an answer is a string", record.index)
             return
-        typed: Value
-        if kind == "text":
-            typed = text
-        else:
-            try:
-                typed = parse(kind, text)
-            except ValueError as error:
-                record.unparsed[question.path] = text
-                detail = f"{question.type}, {error}"
-                self.find("value.unparsed", question.path, text, detail, record.index)
-                return
+        try:
+            typed = parse(kind, text)
+        except ValueError as error:
+            record.unparsed[question.path] = text
+            detail = f"{question.type}, {error}"
+            self.find("value.unparsed", question.path, text, detail, record.index)
+            return
         record.values[question.path] = typed
         if known:  # empty for choices from a file: nothing to check against
             codes = typed if isinstance(typed, tuple) else (str(typed),)
