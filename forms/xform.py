@@ -401,3 +401,52 @@ def xform_settings(xml: str | bytes) -> Mapping[str, Any]:
         "version": root.get("version"),
         "title": html.findtext("h:head/h:title", "", NS) or "",
     }
+
+
+def with_version(xml: str, version: str) -> str:
+    """The XForm with its primary instance's `version` attribute set to `version`."""
+    head, sep, rest = xml.partition("<instance>")
+    match = re.match(r"(\s*<[^\s>/]+)([^>]*?)(/?)>", rest) if sep else None
+    if match is None:
+        raise FormsError(FormsCode.BAD_KPI_CONTENT, "XForm", {"detail": "no primary instance"})
+    attrs = re.sub(r'\sversion="[^"]*"', "", match.group(2))
+    escaped = version.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    opened = f'{match.group(1)}{attrs} version="{escaped}"{match.group(3)}>'
+    return head + sep + opened + rest[match.end() :]
+
+
+def with_pii(xml: str, form: XLSFormData) -> str:
+    """The XForm with each personal-data question's `pii` tag as an `htsd:pii` attribute of
+    its bind, so the tag survives on a server that keeps only the XForm (ODK Central)."""
+    tags: dict[str, str] = {}
+    stack: list[str] = []
+    for row in form.survey:
+        kind = row.get("type", "").split()
+        first = "_".join(kind[:2]) if kind and kind[0] in ("begin", "end") else ""
+        name = row.get("name", "")
+        if first.startswith("end_"):
+            if stack:
+                stack.pop()
+            continue
+        if first.startswith("begin_"):
+            stack.append(name)
+            continue
+        if row.get("pii"):
+            tags["/".join([*stack, name])] = row["pii"]
+    if not tags:
+        return xml
+    root = xform_settings(xml)
+    html = _parse(xml)
+    primary = next(i for i in html.iter("{%s}instance" % NS["x"]) if not i.get("id"))
+    prefix = "/" + _tag(primary[0]) + "/"
+    del root
+
+    def tag(match: re.Match[str]) -> str:
+        path = match.group(1)
+        pii = tags.get(path[len(prefix) :]) if path.startswith(prefix) else None
+        if not pii:
+            return match.group(0)
+        return f'{match.group(0)} htsd:pii="{pii}"'
+
+    out = re.sub(r'<bind nodeset="([^"]+)"', tag, xml)
+    return out.replace("<h:html ", f'<h:html xmlns:htsd="{HTSD_NS}" ', 1)
