@@ -82,7 +82,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             status, payload, headers = api.handle(self, method, parts.path, params, body)
         except CentralProblem as problem:
-            status, payload, headers = problem.status, {"code": problem.code, "message": problem.message}, {}
+            status, payload, headers = (
+                problem.status,
+                {"code": problem.code, "message": problem.message},
+                {},
+            )
         except _Drop as drop:
             data = json.dumps(drop.payload, ensure_ascii=False).encode()
             self.send_response(200)
@@ -187,7 +191,9 @@ class CentralApi:
             data = json.loads(body or b"{}")
         except ValueError:
             raise CentralProblem(400, "400.1", "Could not parse the given data.") from None
-        token, session = self.central.login(str(data.get("email", "")), str(data.get("password", "")))
+        token, session = self.central.login(
+            str(data.get("email", "")), str(data.get("password", ""))
+        )
         from datetime import UTC, datetime
 
         return (
@@ -270,7 +276,11 @@ class CentralApi:
         return 200, found.xml.encode("utf-8"), {"Content-Type": "text/xml"}
 
     def odata_service(self, *_: Any) -> Reply:
-        return 200, {"value": [{"name": "Submissions", "kind": "EntitySet", "url": "Submissions"}]}, {}
+        return (
+            200,
+            {"value": [{"name": "Submissions", "kind": "EntitySet", "url": "Submissions"}]},
+            {},
+        )
 
     def odata(
         self, request: _Handler, user: User, params: dict[str, str], _b: bytes, pid: str, fid: str

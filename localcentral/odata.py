@@ -270,7 +270,9 @@ class _Parser:
         left_field, left_value = self.operand()
         kind, op = self.take()
         if kind != "word" or op not in _OPS:
-            raise CentralProblem(501, "501.4", f"The given OData filter operator is not supported: {op}")
+            raise CentralProblem(
+                501, "501.4", f"The given OData filter operator is not supported: {op}"
+            )
         right_field, right_value = self.operand()
 
         def predicate(sub: Submission) -> bool:
@@ -310,9 +312,17 @@ def listing(
     """The submissions of one page (newest first), how many match in all, and the
     `$skiptoken` of the next page (None on the last one)."""
     if "$orderby" in params and "$skiptoken" in params:
-        raise CentralProblem(501, "501.1", "The requested feature $orderby with $skiptoken is not supported by this server.")
+        raise CentralProblem(
+            501,
+            "501.1",
+            "The requested feature $orderby with $skiptoken is not supported by this server.",
+        )
     if "$select" in params and "$expand" in params:
-        raise CentralProblem(501, "501.11", "The requested feature using $select and $expand together is not supported by this server.")
+        raise CentralProblem(
+            501,
+            "501.11",
+            "The requested feature using $select and $expand together is not supported by this server.",
+        )
     predicate: Predicate = lambda _s: True  # noqa: E731
     named: set[str] = set()
     if params.get("$filter"):

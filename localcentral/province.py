@@ -54,7 +54,9 @@ def province_central(
     return DemoCentral(central, email, password, project.id)
 
 
-def demo_central(submissions: int = 2500, *, seed: int = 1, password: str = DEMO_PASSWORD) -> DemoCentral:
+def demo_central(
+    submissions: int = 2500, *, seed: int = 1, password: str = DEMO_PASSWORD
+) -> DemoCentral:
     """The Learning Family evaluation published and answered `submissions` times."""
     demo = province_central(seed=seed, password=password)
     form = demo.central.create_form(demo.project_id, built_xform(DEMO_FORM), publish=True)

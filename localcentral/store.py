@@ -34,7 +34,9 @@ DAY = 24 * 3600.0
 
 def iso(moment: datetime) -> str:
     """Central's timestamps: UTC, milliseconds, `Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 class CentralProblem(Exception):  # noqa: N818 - Central calls them problems
@@ -187,10 +189,14 @@ class LocalCentral:
         with self.lock:
             project = self.projects.get(project_id)
             if project is None:
-                raise CentralProblem(404, "404.1", "Could not find the resource you were looking for.")
+                raise CentralProblem(
+                    404, "404.1", "Could not find the resource you were looking for."
+                )
             if user.email not in project.members:
                 raise CentralProblem(
-                    403, "403.1", "The authenticated actor does not have rights to perform that action."
+                    403,
+                    "403.1",
+                    "The authenticated actor does not have rights to perform that action.",
                 )
             return project
 
@@ -199,13 +205,17 @@ class LocalCentral:
         with self.lock:
             form = self.forms.get((project_id, xml_form_id))
             if form is None:
-                raise CentralProblem(404, "404.1", "Could not find the resource you were looking for.")
+                raise CentralProblem(
+                    404, "404.1", "Could not find the resource you were looking for."
+                )
             return form
 
     # -- forms -----------------------------------------------------------------------------
 
     def _tick(self, low: int = 1, high: int = 90) -> datetime:
-        self.clock += timedelta(seconds=self.rng.randint(low, high), milliseconds=self.rng.randint(0, 999))
+        self.clock += timedelta(
+            seconds=self.rng.randint(low, high), milliseconds=self.rng.randint(0, 999)
+        )
         return self.clock
 
     def _version(self, xml: str) -> FormVersion:
@@ -228,7 +238,9 @@ class LocalCentral:
                     "409.3",
                     f"A resource already exists with xmlFormId value(s) of {form_id}.",
                 )
-            form = CentralForm(project_id, form_id, str(settings.get("title") or form_id), iso(self._tick()))
+            form = CentralForm(
+                project_id, form_id, str(settings.get("title") or form_id), iso(self._tick())
+            )
             form.draft = draft
             self.forms[(project_id, form_id)] = form
             if publish:
@@ -239,7 +251,9 @@ class LocalCentral:
         draft = self._version(xml)
         if xform_settings(xml)["form_id"] != form.xml_form_id:
             raise CentralProblem(
-                400, "400.8", "The form ID in the uploaded form does not match the form ID of the draft."
+                400,
+                "400.8",
+                "The form ID in the uploaded form does not match the form ID of the draft.",
             )
         with self.lock:
             form.draft = draft
@@ -248,7 +262,9 @@ class LocalCentral:
         """`POST .../draft/publish[?version=]`: the draft becomes the published version."""
         with self.lock:
             if form.draft is None:
-                raise CentralProblem(404, "404.1", "Could not find the resource you were looking for.")
+                raise CentralProblem(
+                    404, "404.1", "Could not find the resource you were looking for."
+                )
             draft = form.draft
             if version:
                 draft.xml = with_version(draft.xml, version)
@@ -362,7 +378,10 @@ class LocalCentral:
         """One more request to the data endpoint; sessions end when the tests said so."""
         with self.lock:
             self.data_requests += 1
-            if self.expire_sessions_at is not None and self.data_requests >= self.expire_sessions_at:
+            if (
+                self.expire_sessions_at is not None
+                and self.data_requests >= self.expire_sessions_at
+            ):
                 self.expire_sessions_at = None
                 for session in self.sessions.values():
                     session.expires = 0.0

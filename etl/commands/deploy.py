@@ -81,3 +81,39 @@ def deploy_command(
     forms = {r.form: r.asset_uid for r in run.results}
     for line in render.assets_block(forms, app.lang):
         click.echo(line)
+
+
+def _deploy_central(
+    app: App,
+    form_ids: tuple[str, ...],
+    criteria_dir: Path,
+    no_validate: bool,
+    project: int | None,
+    as_json: bool,
+) -> None:
+    """`htsd forms deploy --to central`: publish the built forms to a Central project."""
+    from etl.central.errors import CentralCode, CentralError
+
+    project_id = project if project is not None else app.settings.central_project
+    if project_id is None:
+        raise CentralError(CentralCode.NO_PROJECT, where="--project")
+    client = app.central()
+    client.check_access(project_id)  # a wrong password or project: said before building
+    built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
+    run = pipeline.deploy_central(app.engine(), client, project_id, built, requested=list(form_ids))
+    if as_json:
+        emit_json(run.as_dict())
+        return
+    words = {
+        "created": Text("đã tạo và phát hành", "created and published"),
+        "updated": Text("đã phát hành phiên bản mới", "published a new version"),
+        "unchanged": Text("không đổi", "unchanged"),
+    }
+    for result in run.results:
+        click.echo(
+            f"{result.form}: {words[result.action].get(app.lang)} "
+            f"({result.asset_uid}, {result.version_id})"
+        )
+    click.echo("[central]")
+    click.echo(f"project = {project_id}")
+    click.echo("forms = [" + ", ".join(f'"{r.form}"' for r in run.results) + "]")

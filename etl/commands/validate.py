@@ -18,7 +18,6 @@ from etl.commands.common import (
     pass_app,
 )
 from etl.commands.i18n import command, help_text, option
-from etl.kobo.client import KoboClient
 from etl.status_push import APPROVED, NOT_APPROVED, ON_HOLD, PushResult
 from forms.text import Text
 
@@ -152,6 +151,17 @@ def _push_line(label: str, result: PushResult | None, server: str, lang: str) ->
         "that opens each submission in KoboToolbox).",
     ),
 )
+@option(
+    "--central",
+    "to_central",
+    is_flag=True,
+    help=Text(
+        "Với --push-status: ghi lên ODK Central (trạng thái duyệt approved/hasIssues/rejected "
+        "và một bình luận liệt kê phát hiện) thay vì KoboToolbox.",
+        "With --push-status: write to ODK Central (review states approved/hasIssues/rejected "
+        "with a comment listing the findings) instead of KoboToolbox.",
+    ),
+)
 @JSON_OPTION
 @pass_app
 @handle_errors
@@ -163,6 +173,7 @@ def validate_command(
     force: bool,
     hold_status: str | None,
     html_path: Path | None,
+    to_central: bool,
     as_json: bool,
 ) -> None:
     """`htsd validate` (help: HELP)."""
@@ -177,7 +188,9 @@ def validate_command(
         from validation.quality_page import check_page_path
 
         check_page_path(html_path)  # a mistyped path is said before validating
-    client: KoboClient | None = app.kobo() if push_status else None  # a bad address first
+    client: pipeline.Source | None = None
+    if push_status:  # a bad address first
+        client = app.central() if to_central else app.kobo()
     engine = app.engine(must_exist=True)
     run = pipeline.validate(engine, pipeline.stored_assets(engine, assets), full=full)
     pushes: dict[str, PushResult | None] = {}
