@@ -423,6 +423,8 @@ def with_pii(xml: str, form: XLSFormData) -> str:
     for row in form.survey:
         kind = row.get("type", "").split()
         first = "_".join(kind[:2]) if kind and kind[0] in ("begin", "end") else ""
+        if kind and kind[0].startswith(("begin_", "end_")):
+            first = kind[0]
         name = row.get("name", "")
         if first.startswith("end_"):
             if stack:

@@ -55,6 +55,28 @@ HELP = help_text(
     ),
 )
 @option(
+    "--to",
+    "target",
+    type=click.Choice(["kobo", "central"]),
+    default="kobo",
+    show_default=True,
+    help=Text(
+        "Máy chủ đích: KoboToolbox, hoặc ODK Central (tài khoản trong ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD; dự án trong [central] project).",
+        "Target server: KoboToolbox, or ODK Central (account in ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD; project in [central] project).",
+    ),
+)
+@option(
+    "--project",
+    type=int,
+    default=None,
+    help=Text(
+        "Với --to central: số dự án Central (mặc định: [central] project).",
+        "With --to central: the Central project number (default: [central] project).",
+    ),
+)
+@option(
     "--json",
     "as_json",
     is_flag=True,
@@ -63,10 +85,19 @@ HELP = help_text(
 @pass_app
 @handle_errors
 def deploy_command(
-    app: App, form_ids: tuple[str, ...], criteria_dir: Path, no_validate: bool, as_json: bool
+    app: App,
+    form_ids: tuple[str, ...],
+    criteria_dir: Path,
+    no_validate: bool,
+    target: str,
+    project: int | None,
+    as_json: bool,
 ) -> None:
     """`htsd forms deploy` (help: HELP)."""
     require_forms(form_ids)  # a mistyped name, before the server and the build
+    if target == "central":
+        _deploy_central(app, form_ids, criteria_dir, no_validate, project, as_json)
+        return
     client = app.kobo()
     client.check_access()  # a server that is down or a wrong token: said before building
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
