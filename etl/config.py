@@ -59,8 +59,10 @@ class ConfigCode(ErrorCode):
         Message(
             "không được ghi token hay mật khẩu trong tệp cấu hình (khóa '{key}')",
             "a token or password must not be written in the configuration file (key '{key}')",
-            "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN (ODK Central: ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
-            "remove this key and set the KOBOTOOLBOX_TOKEN environment variable (ODK Central: ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
+            "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN (ODK Central: "
+            "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
+            "remove this key and set the KOBOTOOLBOX_TOKEN environment variable (ODK Central: "
+            "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
         ),
     )
 

@@ -36,9 +36,9 @@ NS = {
     "odk": "http://www.opendatakit.org/xforms",
 }
 HTSD_NS = "https://htsd.invalid/xforms"
-_JR = "{%s}" % NS["jr"]
-_X = "{%s}" % NS["x"]
-_HTSD = "{%s}" % HTSD_NS
+_JR = "{{{}}}".format(NS["jr"])
+_X = "{{{}}}".format(NS["x"])
+_HTSD = f"{{{HTSD_NS}}}"
 
 _BIND_TYPES = {
     "int": "integer",
@@ -121,11 +121,11 @@ def xform_to_xlsform(xml: str | bytes) -> XLSFormData:
         lang = translation.get("lang") or ""
         if translation.get("default") and not default_language:
             default_language = lang
-        for text in translation.findall("x:text", NS):
-            for value in text.findall("x:value", NS):
+        for entry in translation.findall("x:text", NS):
+            for value in entry.findall("x:value", NS):
                 form = value.get("form") or "long"
-                itext.setdefault(text.get("id") or "", {}).setdefault(lang, {})[form] = _inner_text(
-                    value, refs
+                itext.setdefault(entry.get("id") or "", {}).setdefault(lang, {})[form] = (
+                    _inner_text(value, refs)
                 )
 
     binds = {b.get("nodeset") or "": b for b in model.findall("x:bind", NS)}
@@ -143,12 +143,12 @@ def xform_to_xlsform(xml: str | bytes) -> XLSFormData:
 
     dynamic_defaults = {
         (e.get("ref") or ""): e.get("value") or ""
-        for e in html.iter("{%s}setvalue" % NS["x"])
+        for e in html.iter("{{{}}}setvalue".format(NS["x"]))
         if "odk-instance-first-load" in (e.get("event") or "")
     }
     survey: list[dict[str, str]] = []
     generated_counts: set[str] = set()
-    for path, repeat in repeats.items():
+    for _path, repeat in repeats.items():
         count = repeat.get(_JR + "count")
         if count and count.strip().startswith("/"):
             bind = binds.get(count.strip())
@@ -335,18 +335,18 @@ def xform_to_xlsform(xml: str | bytes) -> XLSFormData:
         for item in instance.iter(_X + "item"):
             row = {"list_name": list_name}
             for part in item:
-                key, value = _tag(part), (part.text or "")
+                key, content = _tag(part), (part.text or "")
                 if key == "itextId":
-                    for lang, forms in itext.get(value, {}).items():
-                        text = forms.get("long") or ""
-                        if text:
-                            row[f"label::{lang}" if lang else "label"] = text
+                    for lang, forms in itext.get(content, {}).items():
+                        label = forms.get("long") or ""
+                        if label:
+                            row[f"label::{lang}" if lang else "label"] = label
                         if forms.get("image"):
                             row[f"media::image::{lang}" if lang else "media::image"] = forms[
                                 "image"
                             ]
                 else:
-                    row[key] = value
+                    row[key] = content
             choices.append(row)
     choices += inline
 
@@ -439,7 +439,7 @@ def with_pii(xml: str, form: XLSFormData) -> str:
         return xml
     root = xform_settings(xml)
     html = _parse(xml)
-    primary = next(i for i in html.iter("{%s}instance" % NS["x"]) if not i.get("id"))
+    primary = next(i for i in html.iter("{{{}}}instance".format(NS["x"])) if not i.get("id"))
     prefix = "/" + _tag(primary[0]) + "/"
     del root
 

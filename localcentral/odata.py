@@ -321,7 +321,8 @@ def listing(
         raise CentralProblem(
             501,
             "501.11",
-            "The requested feature using $select and $expand together is not supported by this server.",
+            "The requested feature using $select and $expand together is not supported by "
+            "this server.",
         )
     predicate: Predicate = lambda _s: True  # noqa: E731
     named: set[str] = set()

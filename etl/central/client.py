@@ -435,7 +435,7 @@ class CentralClient:
             url, first = link, None
 
 
-class VersionTaken(CentralError):
+class VersionTaken(CentralError):  # noqa: N818 - reads as what happened
     """Central refused to publish a version it has published before (409.6)."""
 
     def __init__(self, target: str, version: str = "") -> None:

@@ -55,9 +55,12 @@ def deploy_form(client: CentralClient, project_id: int, built: BuildResult) -> C
         if error.code != CentralCode.NOT_FOUND:
             raise
         current = None
-    if current is not None and current.get("version") is not None:
-        if digest(client.published_xml(project_id, form_id)) == ours:
-            return CentralDeployResult(form_id, uid, str(current["version"]), ours, "unchanged")
+    if (
+        current is not None
+        and current.get("version") is not None
+        and digest(client.published_xml(project_id, form_id)) == ours
+    ):
+        return CentralDeployResult(form_id, uid, str(current["version"]), ours, "unchanged")
     version = f"{base}-{ours[:8]}"
     if current is None:
         client.create_form(project_id, with_version(xml, version))

@@ -86,9 +86,9 @@ def push_review_states(
         for page in client.iter_pages(
             project_id, form_id, select="__id,__system/reviewState", page_size=1000
         ):
-            for row in page.rows:
-                iid = str(row["__id"])
-                current[central_id(iid)] = (iid, (row.get("__system") or {}).get("reviewState"))
+            for item in page.rows:
+                iid = str(item["__id"])
+                current[central_id(iid)] = (iid, (item.get("__system") or {}).get("reviewState"))
         for kobo_id in sorted(states):
             if kobo_id not in current:
                 result.not_on_server += 1

@@ -13,7 +13,7 @@ out, GeoJSON points as `lat lon alt accuracy` text. The system keys:
 | `__version__` | `__system/formVersion` |
 | `_submission_time` | `__system/submissionDate` |
 | `_submitted_by` | `__system/submitterName` |
-| `_validation_status` | `{"uid": reviewState, "timestamp": updatedAt}` (left out of the content hash) |
+| `_validation_status` | `{"uid": reviewState, "timestamp": updatedAt}` (not hashed) |
 | `_central` | the other `__system` fields that only an edit changes |
 
 `deletedAt` is not kept in the payload: a deletion is marked on the row (`deleted_run`).

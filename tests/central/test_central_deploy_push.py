@@ -92,14 +92,19 @@ def test_push_review_states_with_a_comment_then_nothing(tmp_path: Path) -> None:
         from etl.central.records import central_id
 
         review = running.htsd(
-            url, tmp_path, "review", "reject", str(central_id(some.iid)), "--reason", "trùng hộ",
-            "--by", "tester",
+            url,
+            tmp_path,
+            "review",
+            "reject",
+            str(central_id(some.iid)),
+            "--reason",
+            "trùng hộ",
+            "--by",
+            "tester",
         )
         assert review.returncode == 0, review.stderr
         second = running.htsd(url, tmp_path, *push)
-        assert json.loads(second.stdout)["assets"][running.ref]["push"]["sent"] == {
-            "rejected": 1
-        }
+        assert json.loads(second.stdout)["assets"][running.ref]["push"]["sent"] == {"rejected": 1}
         assert form.submissions[some.iid].review_state == "rejected"
         comments = form.comments[some.iid]
         assert comments[-1].body.startswith("htsd: bản ghi bị từ chối")

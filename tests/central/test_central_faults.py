@@ -49,8 +49,16 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
             target = rng.randint(1, needed - 1)
             start = running.central.data_requests
             process = subprocess.Popen(
-                [*HTSD, "--silent", "sync", "--no-validate", "--central", running.ref,
-                 "--page-size", PAGE],
+                [
+                    *HTSD,
+                    "--silent",
+                    "sync",
+                    "--no-validate",
+                    "--central",
+                    running.ref,
+                    "--page-size",
+                    PAGE,
+                ],
                 cwd=tmp_path,
                 env={**os.environ, **running.env(url)},
                 stdout=subprocess.DEVNULL,
@@ -119,4 +127,3 @@ def test_errors_are_one_line_with_an_exit_code_and_no_password(tmp_path: Path) -
             assert not any(s.encode() in data for s in _substrings(running.demo.password)), path
         home = Path.home() / ".pyodk_cache.toml"
         assert not home.exists() or running.demo.password not in home.read_text()
-

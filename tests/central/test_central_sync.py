@@ -62,11 +62,10 @@ def test_20000_then_edits_deletions_new_and_reviews(
     with engine.connect() as conn:
         h, r = raw_submission_history, raw_submission
         earlier = {
-            row.uuid for row in conn.execute(sa.select(h.c.uuid).where(h.c.asset_uid == central_20k.ref))
+            row.uuid
+            for row in conn.execute(sa.select(h.c.uuid).where(h.c.asset_uid == central_20k.ref))
         }
-        roots = set(
-            conn.execute(sa.select(r.c.root_uuid).where(r.c.edits == 1)).scalars()
-        )
+        roots = set(conn.execute(sa.select(r.c.root_uuid).where(r.c.edits == 1)).scalars())
         states = dict(
             conn.execute(
                 sa.select(r.c.root_uuid, r.c.validation_status).where(
@@ -108,15 +107,14 @@ def test_stale_skiptoken_does_not_end_the_sync_early(warehouse_url: str, tmp_pat
         victim = newest_first[299].iid
         start = central.data_requests
 
-        def on_request() -> None:
-            if central.data_requests == start + 4:
-                central.delete(form, [victim])
-
         original = central.count_data_request
 
-        def counted() -> None:
+        def counted(  # type: ignore[no-untyped-def]
+            central=central, form=form, start=start, victim=victim, original=original
+        ) -> None:
             original()
-            on_request()
+            if central.data_requests == start + 4:
+                central.delete(form, [victim])
 
         central.count_data_request = counted  # type: ignore[method-assign]
         first = running.sync(warehouse_url, tmp_path, "--page-size", "100")
