@@ -4,7 +4,7 @@ mid-sync; a stale skiptoken that must not end a sync early."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +27,12 @@ def _central_20k() -> Iterator[RunningCentral]:
 def central_20k(_central_20k: RunningCentral) -> Iterator[RunningCentral]:
     """The 20,000-submission Central as generated: each test's changes are undone after."""
     central, form = _central_20k.central, _central_20k.demo.form
-    saved = copy.deepcopy(form.submissions), central.clock, central.serial
+    # an edit or review replaces a submission's fields, never changes them in place
+    saved = (
+        {k: dataclasses.replace(v) for k, v in form.submissions.items()},
+        central.clock,
+        central.serial,
+    )
     rng = central.rng.getstate()
     yield _central_20k
     form.submissions, central.clock, central.serial = saved
