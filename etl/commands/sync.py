@@ -38,10 +38,10 @@ HELP = help_text(
     "--central",
     "central",
     multiple=True,
-    metavar="PROJECT/FORM|all",
+    metavar="PROJECT/FORM",
     help=Text(
         "Tải từ ODK Central thay vì KoboToolbox: số dự án/mã biểu mẫu (ví dụ 3/gia_dinh), "
-        "hoặc 'all' cho mọi biểu mẫu của mục [central]. Tài khoản: biến ODK_CENTRAL_URL, "
+        "hoặc `all` cho mọi biểu mẫu của mục [central]. Tài khoản: biến ODK_CENTRAL_URL, "
         "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD.",
         "Pull from ODK Central instead of KoboToolbox: project number/form id (e.g. "
         "3/gia_dinh), or 'all' for every form of [central]. Account: the ODK_CENTRAL_URL, "
