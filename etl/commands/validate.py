@@ -81,6 +81,20 @@ def _push_line(label: str, result: PushResult | None, server: str, lang: str) ->
             f"{label}: no validation statuses sent: its data is from {server}, not the "
             "server in use",
         ).get(lang)
+    if "/" in result.asset_uid:  # an ODK Central form (PROJECT/FORM): review states
+        rejected, issues, approved = (
+            result.sent.get(s, 0) for s in ("rejected", "hasIssues", "approved")
+        )
+        return Text(
+            f"{label}: trạng thái duyệt đã gửi lên ODK Central (kèm bình luận): {rejected} "
+            f"từ chối, {issues} cần xem lại, {approved} đã duyệt; {result.unchanged} không "
+            f"đổi, {result.kept} do người đặt được giữ nguyên, {result.overridden} bị ghi đè, "
+            f"{result.not_on_server} không còn trên máy chủ",
+            f"{label}: review states sent to ODK Central (with a comment): {rejected} "
+            f"rejected, {issues} has issues, {approved} approved; {result.unchanged} unchanged, "
+            f"{result.kept} set by hand kept, {result.overridden} overwritten, "
+            f"{result.not_on_server} no longer on the server",
+        ).get(lang)
     no, hold, yes = (result.sent.get(s, 0) for s in (NOT_APPROVED, ON_HOLD, APPROVED))
     forced = (
         Text(
