@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.central.support import mutate, start_central
 from tests.etl.warehouse_state import raw_state, typed_state
 from tests.helpers import HTSD
@@ -31,18 +33,19 @@ def test_faults_do_not_change_the_counts(warehouse_url: str, tmp_path: Path) -> 
         assert second["retries"] >= 1 and faults.injected >= 1
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_then_resume(tmp_path: Path) -> None:
     """Four times: the server changes, a sync is killed at a random data request, and the
     next sync leaves the state an uninterrupted sync gives (a reference warehouse)."""
     rng = random.Random(20261206)
     url = f"sqlite:///{tmp_path / 'w.sqlite'}"
     reference = f"sqlite:///{tmp_path / 'reference.sqlite'}"
-    for running in start_central(800, seed=13):
+    for running in start_central(600, seed=13):
         running.sync(reference, tmp_path, "--page-size", PAGE)
         running.sync(url, tmp_path, "--page-size", PAGE)
         running.central.faults.slow_seconds = 0.03
         for round_number in range(4):
-            mutate(running, edits=30, deletes=15, new=150, reviews=10, seed=round_number)
+            mutate(running, edits=30, deletes=15, new=100, reviews=10, seed=round_number)
             before = running.central.data_requests
             running.sync(reference, tmp_path, "--page-size", PAGE)
             needed = running.central.data_requests - before
