@@ -32,6 +32,7 @@ COMMAND_MODULES = {
     "reference": "reference",
     "report": "report",
     "review": "review",
+    "serve-central": "central",
     "serve-kobo": "kobo",
     "status": "status",
     "sync": "sync",

@@ -66,10 +66,12 @@ class ConfigCode(ErrorCode):
     TOKEN_IN_FILE = (
         "CFG004",
         Message(
-            "không được ghi token trong tệp cấu hình (khóa '{key}')",
-            "a token must not be written in the configuration file (key '{key}')",
-            "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN",
-            "remove this key and set the KOBOTOOLBOX_TOKEN environment variable",
+            "không được ghi token hay mật khẩu trong tệp cấu hình (khóa '{key}')",
+            "a token or password must not be written in the configuration file (key '{key}')",
+            "xóa khóa này và đặt biến môi trường KOBOTOOLBOX_TOKEN (ODK Central: "
+            "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
+            "remove this key and set the KOBOTOOLBOX_TOKEN environment variable (ODK Central: "
+            "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD)",
         ),
     )
 
@@ -77,7 +79,9 @@ class ConfigCode(ErrorCode):
 _KNOWN_KEYS: dict[str, set[str]] = {
     "": {"database_url", "language", "province"},
     "kobo": {"url", "assets"},
+    "central": {"url", "project", "forms"},  # ODK Central (etl/central); credentials: env only
 }
+_SECRET_WORDS = ("token", "password", "username", "email")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,9 @@ class Settings:
     kobo_url: str = DEFAULT_KOBO_URL
     kobo_token: str | None = field(default=None, repr=False)
     assets: dict[str, str] = field(default_factory=dict)
+    central_url: str | None = None  # ODK_CENTRAL_URL, else [central] url
+    central_project: int | None = None  # [central] project
+    central_forms: tuple[str, ...] = ()  # [central] forms: xmlFormIds of that project
     language: str = "vi"
     province: str = PROVINCE
     config_path: Path | None = None
@@ -147,12 +154,13 @@ def _read_file(path: Path) -> dict[str, Any]:
                         "key": section,
                         "detail": UNKNOWN_SECTION,
                         "fix": Text(
-                            "mục hợp lệ duy nhất: [kobo]", "the only valid section is [kobo]"
+                            "mục hợp lệ: [kobo], [central]",
+                            "the valid sections are [kobo], [central]",
                         ),
                     },
                 )
             for key in keys:
-                if "token" in key.lower():
+                if any(word in key.lower() for word in _SECRET_WORDS):
                     raise HtsdError(
                         ConfigCode.TOKEN_IN_FILE,
                         where=str(path),
@@ -317,7 +325,36 @@ def load_settings(
         kobo_url=(kobo_url or env.get("KOBOTOOLBOX_URL") or kobo.get("url") or DEFAULT_KOBO_URL),
         kobo_token=env.get("KOBOTOOLBOX_TOKEN") or None,
         assets=dict(assets),
+        central_url=env.get("ODK_CENTRAL_URL") or _central(data, where)[0],
+        central_project=_central(data, where)[1],
+        central_forms=_central(data, where)[2],
         language=_check_language(str(lang), where, "language"),
         province=_check_province(data.get("province", PROVINCE), where),
         config_path=path,
+    )
+
+
+def _central(data: Mapping[str, Any], where: str) -> tuple[str | None, int | None, tuple[str, ...]]:
+    """[central] url, project (a number) and forms (a list of xmlFormIds)."""
+    central = data.get("central", {})
+    url, project, forms = central.get("url"), central.get("project"), central.get("forms", [])
+    if url is not None and not isinstance(url, str):
+        key, detail = "central.url", Text("phải là văn bản", "must be a text")
+    elif project is not None and (not isinstance(project, int) or isinstance(project, bool)):
+        key, detail = "central.project", Text("phải là một số", "must be a number")
+    elif not isinstance(forms, list) or not all(isinstance(f, str) for f in forms):
+        key, detail = "central.forms", Text("phải là danh sách tên", "must be a list of names")
+    else:
+        return url, project, tuple(forms)
+    raise HtsdError(
+        ConfigCode.BAD_KEY,
+        where=where,
+        params={
+            "key": key,
+            "detail": detail,
+            "fix": Text(
+                '[central] url = "https://...", project = 3, forms = ["gia_dinh"]',
+                '[central] url = "https://...", project = 3, forms = ["gia_dinh"]',
+            ),
+        },
     )

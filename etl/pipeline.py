@@ -29,6 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from etl import status_push
+from etl.central import deploy as central_deploy
+from etl.central import push as central_push
+from etl.central import sync as central_sync
+from etl.central.client import CentralClient
 from etl.errors import SyncCode, SyncError
 from etl.importer import FormFile, ImportResult, land_files, read_form_file
 from etl.kobo.client import KoboClient, server_identity
@@ -246,9 +250,14 @@ class SyncRun:
         }
 
 
+Source = KoboClient | CentralClient
+"""Where submissions come from: a KoboToolbox server (assets by uid) or an ODK Central
+server (forms as `PROJECT/FORM`, etl/central). `sync` and `push_statuses` take either."""
+
+
 def sync(
     engine: Engine,
-    client: KoboClient,
+    client: Source,
     assets: Sequence[str],
     *,
     sweep: bool = True,
@@ -269,11 +278,29 @@ def sync(
             def report(stage: str, done: int, total: int | None, uid: str = uid) -> None:
                 progress(uid, stage, done, total)
 
-            manifests.append(
-                sync_asset(
-                    engine, client, uid, run.id, sweep=sweep, page_size=page_size, progress=report
+            if isinstance(client, CentralClient):
+                manifests.append(
+                    central_sync.sync_form(
+                        engine, client, uid, run.id, page_size=page_size, progress=report
+                    )
                 )
-            )
+            else:
+                manifests.append(
+                    sync_asset(
+                        engine,
+                        client,
+                        uid,
+                        run.id,
+                        sweep=sweep,
+                        page_size=page_size,
+                        progress=report,
+                    )
+                )
+        if isinstance(client, CentralClient):  # a Central form's tables: its xmlFormId
+            form_names = {
+                **{ref: central_sync.parse_ref(ref)[1] for ref in assets},
+                **(form_names or {}),
+            }
         loads = load_typed(engine, client.server, assets, run.id, form_names)
         checked: list[AssetValidation] | None = None
         scored: list[AssetScores] | None = None
@@ -558,6 +585,50 @@ def deploy(
     return done
 
 
+@dataclass
+class CentralDeployRun:
+    run_id: int
+    results: list[central_deploy.CentralDeployResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"forms": [asdict(r) for r in self.results]}
+
+
+def deploy_central(
+    engine: Engine,
+    client: CentralClient,
+    project_id: int,
+    built: Sequence[BuildResult],
+    *,
+    requested: Sequence[str] = (),
+) -> CentralDeployRun:
+    """Publish each built form to the Central project (etl/central/deploy.py) and record
+    the deployment in the warehouse (asset uid `PROJECT/FORM`)."""
+    arguments = {"forms": list(requested), "server": client.server, "project": project_id}
+    with (
+        warehouse_lock(engine, "forms deploy"),
+        logged_run(engine, "forms deploy", arguments) as run,
+    ):
+        results = []
+        for form in built:
+            result = central_deploy.deploy_form(client, project_id, form)
+            results.append(result)
+            with engine.begin() as conn:
+                record_deployment(
+                    conn,
+                    server=client.server,
+                    form_name=result.form,
+                    asset_uid=result.asset_uid,
+                    version_id=result.version_id,
+                    xlsform_hash=result.xlsform_hash,
+                    action=result.action,
+                    run_id=run.id,
+                )
+        done = CentralDeployRun(run.id, results)
+        run.counts = done.as_dict()
+    return done
+
+
 # -- status ---------------------------------------------------------------------------------
 
 
@@ -643,7 +714,7 @@ def submission(engine: Engine, server: str, asset_uid: str, kobo_id: int) -> Sub
 
 def push_statuses(
     engine: Engine,
-    client: KoboClient,
+    client: Source,
     run: ValidateRun,
     *,
     hold_status: str = status_push.ON_HOLD,
@@ -660,6 +731,11 @@ def push_statuses(
             continue
         with engine.connect() as conn:
             states = submission_states(conn, server, uid)
+        if isinstance(client, CentralClient):  # review states and a comment
+            pushes[uid] = central_push.push_review_states(
+                engine, client, server, uid, states, force=force, run_id=run.run_id
+            )
+            continue
         pushes[uid] = status_push.push_statuses(
             engine,
             client,

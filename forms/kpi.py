@@ -109,7 +109,11 @@ def _to_kpi(
 
 def xlsform_to_kpi_content(source: str | PathLike[str] | bytes) -> dict[str, Any]:
     """An .xlsx XLSForm as KPI would store it in an asset's `content`."""
-    form = read_xlsform(source)
+    return rows_to_kpi_content(read_xlsform(source))
+
+
+def rows_to_kpi_content(form: XLSFormData) -> dict[str, Any]:
+    """XLSForm rows (read from an .xlsx, or from an XForm by forms/xform.py) as KPI content."""
     languages, _ = form_languages(form)
     translations = [lang.name for lang in languages]
     translated = sorted(

@@ -157,6 +157,17 @@ class FormSchema:
         )
 
     @classmethod
+    def from_xform(cls, xml: str | bytes, version: str | None = None) -> FormSchema:
+        """From a published XForm (ODK Central's `GET .../versions/{v}.xml`, forms/xform.py);
+        `version` overrides the XForm's own."""
+        from forms.xform import xform_to_xlsform
+
+        rows = xform_to_xlsform(xml)
+        if version is not None:
+            rows = XLSFormData(rows.survey, rows.choices, {**rows.settings, "version": version})
+        return cls.from_rows(rows)
+
+    @classmethod
     def from_rows(cls, form: XLSFormData) -> FormSchema:
         """The shared core: XLSForm-shaped rows → FormSchema."""
         languages, default = form_languages(form)

@@ -14,6 +14,8 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from etl import pipeline
+from etl.central.client import CentralClient, Credentials
+from etl.central.errors import CentralCode
 from etl.commands import i18n, render
 from etl.commands.i18n import option
 from etl.config import Settings
@@ -80,6 +82,34 @@ class App:
             notice = render.url_trimmed_line(client.pasted_url, client.base_url, self.lang)
             click.echo(notice, err=True)
         return client
+
+    def central(self) -> CentralClient:
+        """A client of the ODK Central server: address, account and password from the
+        environment (ODK_CENTRAL_*; the address also from [central] url), else pyodk's
+        config file (etl/central/client.py)."""
+        env = dict(os.environ)
+        if not env.get("ODK_CENTRAL_URL") and self.settings.central_url:
+            env["ODK_CENTRAL_URL"] = self.settings.central_url
+        return CentralClient(Credentials.from_env(env))
+
+    def central_refs(self, values: tuple[str, ...] | list[str]) -> list[str]:
+        """The `PROJECT/FORM` meant by --central values: given ones, or with `all` every
+        form of [central] (project and forms) in htsd.toml. ODK003 / ODK004 otherwise."""
+        from etl.central.sync import parse_ref
+
+        refs: list[str] = []
+        for value in values:
+            if value.strip() == "all":
+                project = self.settings.central_project
+                if project is None or not self.settings.central_forms:
+                    raise HtsdError(CentralCode.NO_FORMS, where="[central]")
+                refs += [f"{project}/{form}" for form in self.settings.central_forms]
+            else:
+                project_id, form = parse_ref(value)
+                refs.append(f"{project_id}/{form}")
+        if not refs:
+            raise HtsdError(CentralCode.NO_FORMS, where="--central")
+        return list(dict.fromkeys(refs))
 
     def asset_uids(self, values: tuple[str, ...] | list[str]) -> list[str]:
         """The uids meant by --asset values (form names or uids); with none, every asset known

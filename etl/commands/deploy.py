@@ -55,6 +55,28 @@ HELP = help_text(
     ),
 )
 @option(
+    "--to",
+    "target",
+    type=click.Choice(["kobo", "central"]),
+    default="kobo",
+    show_default=True,
+    help=Text(
+        "Máy chủ đích: KoboToolbox, hoặc ODK Central (tài khoản trong ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD; dự án trong [central] project).",
+        "Target server: KoboToolbox, or ODK Central (account in ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD; project in [central] project).",
+    ),
+)
+@option(
+    "--project",
+    type=int,
+    default=None,
+    help=Text(
+        "Với --to central: số dự án Central (mặc định: [central] project).",
+        "With --to central: the Central project number (default: [central] project).",
+    ),
+)
+@option(
     "--json",
     "as_json",
     is_flag=True,
@@ -63,10 +85,19 @@ HELP = help_text(
 @pass_app
 @handle_errors
 def deploy_command(
-    app: App, form_ids: tuple[str, ...], criteria_dir: Path, no_validate: bool, as_json: bool
+    app: App,
+    form_ids: tuple[str, ...],
+    criteria_dir: Path,
+    no_validate: bool,
+    target: str,
+    project: int | None,
+    as_json: bool,
 ) -> None:
     """`htsd forms deploy` (help: HELP)."""
     require_forms(form_ids)  # a mistyped name, before the server and the build
+    if target == "central":
+        _deploy_central(app, form_ids, criteria_dir, no_validate, project, as_json)
+        return
     client = app.kobo()
     client.check_access()  # a server that is down or a wrong token: said before building
     built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
@@ -81,3 +112,39 @@ def deploy_command(
     forms = {r.form: r.asset_uid for r in run.results}
     for line in render.assets_block(forms, app.lang):
         click.echo(line)
+
+
+def _deploy_central(
+    app: App,
+    form_ids: tuple[str, ...],
+    criteria_dir: Path,
+    no_validate: bool,
+    project: int | None,
+    as_json: bool,
+) -> None:
+    """`htsd forms deploy --to central`: publish the built forms to a Central project."""
+    from etl.central.errors import CentralCode, CentralError
+
+    project_id = project if project is not None else app.settings.central_project
+    if project_id is None:
+        raise CentralError(CentralCode.NO_PROJECT, where="--project")
+    client = app.central()
+    client.check_access(project_id)  # a wrong password or project: said before building
+    built = build_forms(list(form_ids) or None, criteria_dir=criteria_dir, validate=not no_validate)
+    run = pipeline.deploy_central(app.engine(), client, project_id, built, requested=list(form_ids))
+    if as_json:
+        emit_json(run.as_dict())
+        return
+    words = {
+        "created": Text("đã tạo và phát hành", "created and published"),
+        "updated": Text("đã phát hành phiên bản mới", "published a new version"),
+        "unchanged": Text("không đổi", "unchanged"),
+    }
+    for result in run.results:
+        click.echo(
+            f"{result.form}: {words[result.action].get(app.lang)} "
+            f"({result.asset_uid}, {result.version_id})"
+        )
+    click.echo("[central]")
+    click.echo(f"project = {project_id}")
+    click.echo("forms = [" + ", ".join(f'"{r.form}"' for r in run.results) + "]")

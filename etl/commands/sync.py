@@ -35,6 +35,20 @@ HELP = help_text(
 @command("sync", help=HELP)
 @ASSETS_OPTION
 @option(
+    "--central",
+    "central",
+    multiple=True,
+    metavar="PROJECT/FORM",
+    help=Text(
+        "Tải từ ODK Central thay vì KoboToolbox: số dự án/mã biểu mẫu (ví dụ 3/gia_dinh), "
+        "hoặc `all` cho mọi biểu mẫu của mục [central]. Tài khoản: biến ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD.",
+        "Pull from ODK Central instead of KoboToolbox: project number/form id (e.g. "
+        "3/gia_dinh), or 'all' for every form of [central]. Account: the ODK_CENTRAL_URL, "
+        "ODK_CENTRAL_USERNAME, ODK_CENTRAL_PASSWORD variables.",
+    ),
+)
+@option(
     "--no-sweep",
     is_flag=True,
     help=Text(
@@ -71,14 +85,28 @@ HELP = help_text(
 def sync_command(
     app: App,
     assets: tuple[str, ...],
+    central: tuple[str, ...],
     no_sweep: bool,
     page_size: int,
     no_validate: bool,
     as_json: bool,
 ) -> None:
     """`htsd sync` (help: HELP)."""
-    client = app.kobo()  # a wrong server address is said first
-    chosen = app.asset_uids(assets)
+    client: pipeline.Source
+    if central:
+        if assets:
+            raise click.UsageError(
+                Text(
+                    "--asset (KoboToolbox) và --central (ODK Central) không dùng cùng nhau",
+                    "--asset (KoboToolbox) and --central (ODK Central) do not go together",
+                ).get(app.lang)
+            )
+        chosen = app.central_refs(central)
+        client = app.central()  # a wrong address or password is said first
+        client.check_access(int(chosen[0].partition("/")[0]))
+    else:
+        client = app.kobo()  # a wrong server address is said first
+        chosen = app.asset_uids(assets)
     with render.progress_bars(app.err, app.lang, app.asset_label) as progress:
         run = pipeline.sync(
             app.engine(),

@@ -18,7 +18,6 @@ from etl.commands.common import (
     pass_app,
 )
 from etl.commands.i18n import command, help_text, option
-from etl.kobo.client import KoboClient
 from etl.status_push import APPROVED, NOT_APPROVED, ON_HOLD, PushResult
 from forms.text import Text
 
@@ -81,6 +80,20 @@ def _push_line(label: str, result: PushResult | None, server: str, lang: str) ->
             "phải máy chủ đang dùng",
             f"{label}: no validation statuses sent: its data is from {server}, not the "
             "server in use",
+        ).get(lang)
+    if "/" in result.asset_uid:  # an ODK Central form (PROJECT/FORM): review states
+        rejected, issues, approved = (
+            result.sent.get(s, 0) for s in ("rejected", "hasIssues", "approved")
+        )
+        return Text(
+            f"{label}: trạng thái duyệt đã gửi lên ODK Central (kèm bình luận): {rejected} "
+            f"từ chối, {issues} cần xem lại, {approved} đã duyệt; {result.unchanged} không "
+            f"đổi, {result.kept} do người đặt được giữ nguyên, {result.overridden} bị ghi đè, "
+            f"{result.not_on_server} không còn trên máy chủ",
+            f"{label}: review states sent to ODK Central (with a comment): {rejected} "
+            f"rejected, {issues} has issues, {approved} approved; {result.unchanged} unchanged, "
+            f"{result.kept} set by hand kept, {result.overridden} overwritten, "
+            f"{result.not_on_server} no longer on the server",
         ).get(lang)
     no, hold, yes = (result.sent.get(s, 0) for s in (NOT_APPROVED, ON_HOLD, APPROVED))
     forced = (
@@ -152,6 +165,17 @@ def _push_line(label: str, result: PushResult | None, server: str, lang: str) ->
         "that opens each submission in KoboToolbox).",
     ),
 )
+@option(
+    "--central",
+    "to_central",
+    is_flag=True,
+    help=Text(
+        "Với --push-status: ghi lên ODK Central (trạng thái duyệt approved/hasIssues/rejected "
+        "và một bình luận liệt kê phát hiện) thay vì KoboToolbox.",
+        "With --push-status: write to ODK Central (review states approved/hasIssues/rejected "
+        "with a comment listing the findings) instead of KoboToolbox.",
+    ),
+)
 @JSON_OPTION
 @pass_app
 @handle_errors
@@ -163,6 +187,7 @@ def validate_command(
     force: bool,
     hold_status: str | None,
     html_path: Path | None,
+    to_central: bool,
     as_json: bool,
 ) -> None:
     """`htsd validate` (help: HELP)."""
@@ -177,7 +202,9 @@ def validate_command(
         from validation.quality_page import check_page_path
 
         check_page_path(html_path)  # a mistyped path is said before validating
-    client: KoboClient | None = app.kobo() if push_status else None  # a bad address first
+    client: pipeline.Source | None = None
+    if push_status:  # a bad address first
+        client = app.central() if to_central else app.kobo()
     engine = app.engine(must_exist=True)
     run = pipeline.validate(engine, pipeline.stored_assets(engine, assets), full=full)
     pushes: dict[str, PushResult | None] = {}
