@@ -83,6 +83,10 @@ SUMMARIES = {
         "Bản ghi bị giữ lại: xem danh sách, chấp nhận hoặc loại.",
         "Held submissions: list them, accept or reject one.",
     ),
+    "serve-central": Text(
+        "Chạy một máy chủ ODK Central cục bộ (API v1, OData) với bản ghi tạo sẵn, đến khi bị dừng.",
+        "Serve a local ODK Central (API v1, OData) with generated submissions until interrupted.",
+    ),
     "serve-kobo": Text(
         "Chạy một máy chủ KoboToolbox cục bộ (API v2) với bản ghi tạo sẵn, đến khi bị dừng.",
         "Serve a local KoboToolbox (API v2) with generated submissions until interrupted.",

@@ -26,8 +26,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
-from pyodk._utils.session import Adapter, Session
-from pyodk.errors import PyODKError
 
 from etl.central.errors import CentralCode, CentralError, CentralUnavailable
 from etl.kobo.client import server_identity
@@ -135,6 +133,9 @@ class CentralClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self.stats = ClientStats()
+        # pyodk (half a second to import) is imported only by a command that talks to Central
+        from pyodk._utils.session import Adapter, Session
+
         self.session = Session(
             base_url=self.base_url,
             api_version="v1",
@@ -181,6 +182,8 @@ class CentralClient:
         raw: bool = False,
     ) -> Any:
         """One call with retries; JSON (or bytes with `raw`), or a CentralError."""
+        from pyodk.errors import PyODKError
+
         relative = self._relative(path)
         shown = "/v1/" + relative.partition("?")[0]
         headers = {"Content-Type": content_type} if content_type else None
