@@ -15,9 +15,10 @@ Paging follows KPI: `limit` defaults to 100 and is clamped to 1000 without a wor
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -228,7 +229,13 @@ class KoboApi:
                 raise ApiError(400, ["Unsupported query"])
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in sort.values()):
                 raise ApiError(400, {"sort": "Sort values must be integers (1 or -1)."})
-            docs = list(asset.submissions.values())
+            indexed = _by_id_index(asset.submissions, query, sort)
+            if indexed is not None:  # as MongoDB's index on _id serves it: no scan
+                docs = indexed
+                query = {}
+                sort = {}
+            else:
+                docs = list(asset.submissions.values())
             statuses = dict(asset.statuses)
         try:
             if not query:
@@ -365,6 +372,40 @@ def _payload(body: bytes) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ApiError(400, {"detail": "Invalid payload"})
     return payload
+
+
+_ID_OPERATORS = {"$gt": bisect.bisect_right, "$gte": bisect.bisect_left}
+
+
+def _by_id_index(
+    submissions: Mapping[int, dict[str, Any]], query: Any, sort: Any
+) -> list[dict[str, Any]] | None:
+    """The submissions a query on `_id` alone selects, in `_id` order, read as an index
+    would (a real server asks MongoDB, whose `_id` index answers a keyset page without a
+    scan): no query, `{"_id": {"$gt" | "$gte": n}}` or `{"_id": {"$in": [...]}}`, sorted on
+    `_id`. None for any other query or sort (the general path)."""
+    if sort not in ({"_id": 1}, {"_id": -1}):
+        return None
+    ids = sorted(submissions)
+    if query:
+        spec = query.get("_id") if isinstance(query, dict) and len(query) == 1 else None
+        if not isinstance(spec, dict) or len(spec) != 1:
+            return None
+        ((op, target),) = spec.items()
+        if op in _ID_OPERATORS and isinstance(target, int) and not isinstance(target, bool):
+            ids = ids[_ID_OPERATORS[op](ids, target) :]
+        elif (
+            op == "$in"
+            and isinstance(target, list)
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in target)
+        ):
+            wanted = set(target)
+            ids = [i for i in ids if i in wanted]
+        else:
+            return None
+    if sort == {"_id": -1}:
+        ids.reverse()
+    return [submissions[i] for i in ids]
 
 
 def _sort_by(key: str) -> Callable[[dict[str, Any]], tuple[int, Any]]:
