@@ -177,6 +177,7 @@ def _client_ports(pid: int) -> set[int]:
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)  # PostgreSQL only
 def test_postgresql_terminating_the_load_loses_nothing(
     kobo: RunningKobo, warehouse_url: str, tmp_path: Path
 ) -> None:
@@ -184,8 +185,6 @@ def test_postgresql_terminating_the_load_loses_nothing(
     main table (the test holds a lock on it) and its connection is ended by
     `pg_terminate_backend`. One line (DB008, exit code 3: safe to retry from cron); the raw
     landing already holds the edits; the next sync completes as an undisturbed one."""
-    if not warehouse_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL drill")
     undisturbed = f"sqlite:///{tmp_path / 'reference.sqlite'}"
     reference(kobo, undisturbed)
     assert _sync(kobo, warehouse_url, tmp_path).returncode == 0
