@@ -115,6 +115,9 @@ def land_records(
             ).where(
                 t.c.server == server,
                 t.c.asset_uid == asset_uid,
+                # the range lets PostgreSQL use the key's index on a table without statistics
+                # yet (a first sync): without it each page's lookup scanned the whole table
+                t.c.kobo_id.between(min(by_id), max(by_id)),
                 t.c.kobo_id.in_(list(by_id)),
             )
         )
