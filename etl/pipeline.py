@@ -569,20 +569,30 @@ def deploy(
                 known_hash=known,
             )
             results.append(result)
-            with engine.begin() as conn:
-                record_deployment(
-                    conn,
-                    server=client.server,
-                    form_name=result.form,
-                    asset_uid=result.asset_uid,
-                    version_id=result.version_id,
-                    xlsform_hash=result.xlsform_hash,
-                    action=result.action,
-                    run_id=run.id,
-                )
+            _record_deployment(engine, client.server, result, run.id)
         done = DeployRun(run.id, results)
         run.counts = done.as_dict()
     return done
+
+
+def _record_deployment(
+    engine: Engine,
+    server: str,
+    result: DeployResult | central_deploy.CentralDeployResult,
+    run_id: int,
+) -> None:
+    """What a deploy did to one form, in the warehouse (KoboToolbox and Central alike)."""
+    with engine.begin() as conn:
+        record_deployment(
+            conn,
+            server=server,
+            form_name=result.form,
+            asset_uid=result.asset_uid,
+            version_id=result.version_id,
+            xlsform_hash=result.xlsform_hash,
+            action=result.action,
+            run_id=run_id,
+        )
 
 
 @dataclass
@@ -613,17 +623,7 @@ def deploy_central(
         for form in built:
             result = central_deploy.deploy_form(client, project_id, form)
             results.append(result)
-            with engine.begin() as conn:
-                record_deployment(
-                    conn,
-                    server=client.server,
-                    form_name=result.form,
-                    asset_uid=result.asset_uid,
-                    version_id=result.version_id,
-                    xlsform_hash=result.xlsform_hash,
-                    action=result.action,
-                    run_id=run.id,
-                )
+            _record_deployment(engine, client.server, result, run.id)
         done = CentralDeployRun(run.id, results)
         run.counts = done.as_dict()
     return done
