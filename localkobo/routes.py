@@ -26,7 +26,7 @@ from localkobo.api import ApiError, DropConnectionError, RawBodyError, Reply, Re
 from localkobo.deploy_routes import DeployRoutes
 from localkobo.faults import DROP, HTML, NEXT_AWAY, SHORT
 from localkobo.query import UnsupportedQueryError, matches
-from localkobo.store import VALIDATION_STATUSES, LocalKobo
+from localkobo.store import INJECTED, VALIDATION_STATUSES, LocalKobo
 from localkobo.views import NOT_FOUND, asset_json, username, version_json, visible_asset
 
 DEFAULT_PAGE = 100
@@ -254,11 +254,22 @@ class KoboApi:
             selected.sort(key=_sort_by(key), reverse=int(direction) < 0)
         path = urlsplit(request.path).path
         limit, start, next_url, previous = self._paginate(request, path, params, len(selected))
-        with self.kobo.lock:
-            page = [self.kobo.rendered(asset, d) for d in selected[start : start + limit]]
+        keep = None
         if isinstance(fields, list) and fields:
             keep = set(fields) | {"_id", "_uuid", "meta/rootUuid", "_validation_status"}
-            page = [{k: v for k, v in d.items() if k in keep} for d in page]
+        with self.kobo.lock:
+            if keep is not None and not keep & INJECTED:  # projected as MongoDB would
+                wanted = [k for k in dict.fromkeys(["_id", *map(str, fields)]) if k in keep]
+                wanted += [k for k in ("_uuid", "meta/rootUuid") if k not in wanted]
+                page = [
+                    {k: d[k] for k in wanted if k in d}
+                    | {"_validation_status": statuses.get(d["_id"], {})}
+                    for d in selected[start : start + limit]
+                ]
+            else:
+                page = [self.kobo.rendered(asset, d) for d in selected[start : start + limit]]
+                if keep is not None:
+                    page = [{k: v for k, v in d.items() if k in keep} for d in page]
         if fault and fault[0] == SHORT and page:
             del page[len(page) // 2]  # `count` and `next` unchanged
         if fault and fault[0] == NEXT_AWAY and next_url:

@@ -78,6 +78,10 @@ class LocalAsset:
     # change_asset, view_submissions, change_submissions, delete_submissions,
     # validate_submissions); the owner has them all
     shared_with: dict[str, set[str]] = field(default_factory=dict)
+    # the media and geopoint paths of `content`, with the content they were read from
+    paths_read: tuple[dict[str, Any], list[str], list[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def version_id(self) -> str | None:
@@ -377,7 +381,8 @@ class LocalKobo:
         return None
 
     def rendered(self, asset: LocalAsset, doc: dict[str, Any]) -> dict[str, Any]:
-        """The submission as the data endpoint returns it (server-injected keys added)."""
+        """The submission as the data endpoint returns it (server-injected keys added: the
+        validation status and INJECTED)."""
         out = dict(doc)
         out["_validation_status"] = asset.statuses.get(doc["_id"], {})
         out["_attachments"] = self._attachments(asset, doc)
@@ -388,13 +393,32 @@ class LocalKobo:
         return out
 
 
+# keys the data endpoint adds to a stored submission, besides `_validation_status`
+INJECTED = frozenset({"_attachments", "_geolocation", "_tags", "_notes"})
+_MEDIA = ("image", "audio", "video", "file")
+
+
+def _paths(asset: LocalAsset) -> tuple[list[str], list[str]]:
+    """The top-level media questions and the geopoints of the asset's content, read once
+    per content (a server reads them from the deployed form, not per submission)."""
+    content = asset.content
+    cached = asset.paths_read
+    if cached is None or cached[0] is not content:
+        media: list[str] = []
+        geopoints: list[str] = []
+        for row in content.get("survey", []):
+            kind = str(row.get("type", ""))
+            path = str(row.get("$xpath") or row.get("name") or row.get("$autoname"))
+            if kind.split(" ")[0] in _MEDIA:
+                media.append(path)
+            elif kind == "geopoint":
+                geopoints.append(path)
+        cached = asset.paths_read = (content, media, geopoints)
+    return cached[1], cached[2]
+
+
 def _media_paths(asset: LocalAsset) -> list[str]:
-    kinds = ("image", "audio", "video", "file")
-    return [
-        str(row.get("$xpath") or row.get("name") or row.get("$autoname"))
-        for row in asset.content.get("survey", [])
-        if str(row.get("type", "")).split(" ")[0] in kinds
-    ]
+    return _paths(asset)[0]
 
 
 def attachment_uid(kobo_id: int, path: str) -> str:
@@ -407,13 +431,11 @@ def attachment_bytes(kobo_id: int, path: str) -> bytes:
 
 
 def _geolocation(asset: LocalAsset, doc: dict[str, Any]) -> list[float | None]:
-    for row in asset.content.get("survey", []):
-        if row.get("type") == "geopoint":
-            path = row.get("$xpath") or row.get("name") or row.get("$autoname")
-            value = doc.get(str(path))
-            if isinstance(value, str):
-                parts = value.split()
-                return [float(parts[0]), float(parts[1])]
+    for path in _paths(asset)[1]:
+        value = doc.get(path)
+        if isinstance(value, str):
+            parts = value.split()
+            return [float(parts[0]), float(parts[1])]
     return [None, None]
 
 
