@@ -8,6 +8,10 @@ submissions) and the counts by rule, by district and by surveyor; below, one row
 finding: its submission `_id` (linked to KoboToolbox), form, rule, severity, field and
 repeat row, value, message and status.
 
+The page is a Jinja2 template (templates/quality_page.html.j2) with autoescape on: every
+text that reaches it (values, messages, surveyors, district codes, form names, servers,
+links) is escaped by the template engine, none by hand and none marked safe.
+
 What is listed: the `validation_finding` rows of the assets' current submissions (not
 deleted on the server) that are `open` or `accepted` (accepted by a data manager: shown,
 no longer holding the submission), as `validation.run.standing_findings` reads them. The
@@ -39,16 +43,17 @@ to its data table.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.engine import Connection, Engine
 
 from forms.errors import HtsdError
@@ -386,57 +391,23 @@ class _Districts:
 
 # -- rendering -----------------------------------------------------------------------------
 
-STYLE = """
-@page { size: A4; margin: 14mm 12mm; }
-* { box-sizing: border-box; }
-body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial,
-  sans-serif; font-size: 10pt; line-height: 1.35; color: #1a1a1a; background: #fff;
-  max-width: 200mm; margin: 0 auto; padding: 6mm 4mm; }
-h1 { font-size: 16pt; margin: 0 0 1mm; }
-h2 { font-size: 13pt; margin: 7mm 0 2mm; padding-bottom: 1mm; border-bottom: 1.5px solid #555;
-  break-after: avoid; page-break-after: avoid; }
-h3 { font-size: 12pt; margin: 6mm 0 1.5mm; break-after: avoid; page-break-after: avoid; }
-h4 { font-size: 10.5pt; margin: 3mm 0 1mm; break-after: avoid; page-break-after: avoid; }
-p.meta { margin: 0.5mm 0; color: #444; }
-table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; }
-th, td { border: 1px solid #bbb; padding: 1mm 1.5mm; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
-th { background: #eee; font-weight: 600; }
-thead { display: table-header-group; }
-tr { break-inside: avoid; page-break-inside: avoid; }
-.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.n { white-space: nowrap; }
-table.counts th.n { width: 10%; font-size: 8.5pt; }
-table.counts td:first-child { width: 40%; }
-table.findings { font-size: 9pt; }
-table.findings col.id { width: 7%; }
-table.findings col.form { width: 10%; }
-table.findings col.rule { width: 15%; }
-table.findings col.sev { width: 8%; }
-table.findings col.field { width: 17%; }
-table.findings col.value { width: 11%; }
-table.findings col.status { width: 9%; }
-table.totals { width: auto; }
-table.totals td.n { font-size: 12pt; font-weight: 600; min-width: 18mm; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", Consolas, monospace; font-size: 8.5pt; }
-.sub { color: #555; font-size: 8.5pt; }
-.error { color: #a40000; font-weight: 600; }
-.warning { color: #7a4d00; }
-tr.accepted td { color: #555; background: #f6f6f6; }
-.held { color: #a40000; }
-a { color: #0645ad; }
-footer { margin-top: 6mm; color: #444; font-size: 8.5pt; }
-footer p { margin: 1mm 0; }
-@media print {
-  body { max-width: none; padding: 0; }
-  a { color: inherit; text-decoration: none; }
-  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-}
-""".strip()
+TEMPLATE = "quality_page.html.j2"
+COUNT_KEYS = ("findings", "errors", "warnings", "accepted", "submissions", "held")
+FINDING_KEYS = ("id", "form", "rule", "severity", "field", "value", "message", "status")
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+@functools.cache
+def _environment() -> Environment:
+    """The page's template (templates/quality_page.html.j2): every text it is given is
+    escaped by autoescape, none is marked safe."""
+    return Environment(
+        loader=PackageLoader("validation", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def rule_name(rule: str, lang: str) -> str:
@@ -464,6 +435,17 @@ class _Counts:
         else:
             self.warnings += 1
 
+    def cells(self, held: set[Submission]) -> tuple[int, ...]:
+        """The numbers of a counts row, in the order of COUNT_KEYS."""
+        return (
+            self.findings,
+            self.errors,
+            self.warnings,
+            self.accepted,
+            len(self.submissions),
+            len(self.submissions & held),
+        )
+
 
 def _count_by(findings: Sequence[PageFinding], key: str) -> dict[str, _Counts]:
     """Counts per value of the finding's attribute `key`."""
@@ -478,7 +460,48 @@ def _order(keys: Iterable[str]) -> list[str]:
     return sorted(keys, key=lambda k: (k == "", k))
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One finding as its row of the page shows it (texts as they are: the template
+    escapes them)."""
+
+    kobo_id: int
+    submission_url: str | None
+    form: str
+    table_url: str | None
+    rule: str
+    rule_name: str
+    severity: str
+    severity_text: str
+    field_path: str
+    row_index: str
+    personal: bool
+    value: str
+    message: str
+    status_text: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The findings of one surveyor within one district."""
+
+    key: str
+    label: str
+    rows: list[_Row]
+
+
+@dataclass(frozen=True)
+class _District:
+    code: str
+    label: str
+    total: int
+    surveyors: list[_Group]
+
+
 class _Page:
+    """What the template is given: the page's texts and rows, unescaped."""
+
     def __init__(
         self,
         lang: str,
@@ -499,199 +522,101 @@ class _Page:
         self.checked = checked
         self.generated_at = generated_at
         self.districts = _Districts(lang)
-        self.out: list[str] = []
 
     def t(self, key: str) -> str:
-        return _e(T[key].get(self.lang))
-
-    def w(self, *parts: str) -> None:
-        self.out.extend(parts)
+        return T[key].get(self.lang)
 
     def render(self) -> str:
+        return _environment().get_template(TEMPLATE).render(self.context())
+
+    def context(self) -> dict[str, object]:
         lang = self.lang
-        self.w(
-            "<!DOCTYPE html>\n",
-            f'<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-            f"<title>{self.t('title')} — {_e(local_time(self.generated_at, lang))}</title>\n",
-            f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n<header>\n",
-            f"<h1>{self.t('title')}</h1>\n",
-            f'<p class="meta">{self.t("generated")}: '
-            f"{_e(local_time(self.generated_at, lang))}</p>\n",
-        )
-        if self.forms:
-            forms = ", ".join(_e(name) for name in self.forms.values())
-            self.w(f'<p class="meta">{self.t("forms")}: {forms}</p>\n')
-        if self.servers:
-            self.w(
-                f'<p class="meta">{self.t("servers")}: '
-                f"{', '.join(_e(s) for s in self.servers)}</p>\n"
-            )
-        self.w("</header>\n<main>\n")
-        self._totals()
-        if self.findings:
-            self._by_rule()
-            self._by_place("district", self.districts.label)
-            self._by_place("surveyor", self._surveyor)
-            self._details()
-        else:
-            self.w(f'<p id="none">{self.t("none")}</p>\n')
-        self.w(
-            "</main>\n<footer>\n",
-            f"<p>{self.t('note_held')}</p>\n",
-            f"<p>{self.t('note_link')}</p>\n",
-            f"<p>{self.t('note_pii')}</p>\n",
-            "</footer>\n</body>\n</html>\n",
-        )
-        return "".join(self.out)
+        return {
+            "lang": lang,
+            "t": self.t,
+            "generated": local_time(self.generated_at, lang),
+            "forms": list(self.forms.values()),
+            "servers": list(self.servers),
+            "totals": self._totals(),
+            "count_keys": COUNT_KEYS,
+            "finding_keys": FINDING_KEYS,
+            "by_rule": self._by_rule(),
+            "by_place": [
+                ("district", self._by_place("district", self.districts.label)),
+                ("surveyor", self._by_place("surveyor", self._surveyor)),
+            ],
+            "details": self._details(),
+            "masked": MASKED.get(lang),
+            "empty": EMPTY.get(lang),
+        }
 
     def _surveyor(self, surveyor: str) -> str:
         return surveyor or UNKNOWN.get(self.lang)
 
-    def _totals(self) -> None:
+    def _totals(self) -> list[tuple[str, int]]:
         counts = _Counts()
         for f in self.findings:
             counts.add(f)
-        rows = [("current", self.t("current"), self.current)]
+        rows = [("current", self.current)]
         if self.checked is not None:
-            rows.append(("checked", self.t("checked"), self.checked))
+            rows.append(("checked", self.checked))
         rows += [
-            ("findings", self.t("findings"), counts.findings),
-            ("errors", self.t("errors"), counts.errors),
-            ("warnings", self.t("warnings"), counts.warnings),
-            ("accepted", self.t("accepted"), counts.accepted),
-            ("held", self.t("held"), len(self.held)),
+            ("findings", counts.findings),
+            ("errors", counts.errors),
+            ("warnings", counts.warnings),
+            ("accepted", counts.accepted),
+            ("held", len(self.held)),
         ]
-        self.w(f'<section id="totals">\n<h2>{self.t("totals")}</h2>\n<table class="totals">\n')
-        for key, title, number in rows:
-            self.w(f'<tr id="total-{key}"><th>{title}</th><td class="n">{number}</td></tr>\n')
-        self.w("</table>\n</section>\n")
+        return rows
 
-    def _head(self, *columns: tuple[str, bool]) -> None:
-        cells = "".join(
-            f'<th class="n">{title}</th>' if numeric else f"<th>{title}</th>"
-            for title, numeric in columns
-        )
-        self.w(f"<thead><tr>{cells}</tr></thead>\n<tbody>\n")
-
-    def _count_cells(self, counts: _Counts) -> str:
-        numbers = (
-            counts.findings,
-            counts.errors,
-            counts.warnings,
-            counts.accepted,
-            len(counts.submissions),
-            len(counts.submissions & self.held),
-        )
-        return "".join(f'<td class="n">{n}</td>' for n in numbers)
-
-    def _count_head(self) -> tuple[tuple[str, bool], ...]:
-        keys = ("findings", "errors", "warnings", "accepted", "submissions", "held")
-        return tuple((self.t(key), True) for key in keys)
-
-    def _by_rule(self) -> None:
+    def _by_rule(self) -> list[tuple[str, str, tuple[int, ...]]]:
         by = _count_by(self.findings, "rule")
-        self.w(f'<section id="by-rule">\n<h2>{self.t("by_rule")}</h2>\n<table class="counts">\n')
-        self._head((self.t("rule"), False), *self._count_head())
-        for rule in sorted(by, key=lambda r: (-by[r].findings, r)):
-            self.w(
-                f'<tr data-rule="{_e(rule)}"><td>{_e(rule_name(rule, self.lang))}'
-                f' <code class="sub">{_e(rule)}</code></td>',
-                self._count_cells(by[rule]),
-                "</tr>\n",
-            )
-        self.w("</tbody>\n</table>\n</section>\n")
+        return [
+            (rule, rule_name(rule, self.lang), by[rule].cells(self.held))
+            for rule in sorted(by, key=lambda r: (-by[r].findings, r))
+        ]
 
-    def _by_place(self, key: str, label: Callable[[str], str]) -> None:
+    def _by_place(
+        self, key: str, label: Callable[[str], str]
+    ) -> list[tuple[str, str, tuple[int, ...]]]:
         by = _count_by(self.findings, key)
-        self.w(f'<section id="by-{key}">\n<h2>{self.t("by_" + key)}</h2>\n<table class="counts">\n')
-        self._head((self.t(key), False), *self._count_head())
-        for value in _order(by):
-            self.w(
-                f'<tr data-{key}="{_e(value)}"><td>{_e(label(value))}</td>',
-                self._count_cells(by[value]),
-                "</tr>\n",
-            )
-        self.w("</tbody>\n</table>\n</section>\n")
+        return [(value, label(value), by[value].cells(self.held)) for value in _order(by)]
 
-    def _details(self) -> None:
+    def _details(self) -> list[_District]:
         grouped: dict[str, dict[str, list[PageFinding]]] = defaultdict(lambda: defaultdict(list))
         for f in self.findings:
             grouped[f.district][f.surveyor].append(f)
-        self.w(f'<section id="details">\n<h2>{self.t("details")}</h2>\n')
-        for district in _order(grouped):
-            surveyors = grouped[district]
-            total = sum(len(rows) for rows in surveyors.values())
-            self.w(
-                f'<section class="district" data-district="{_e(district)}">\n',
-                f"<h3>{_e(self.districts.label(district))}"
-                f' <span class="sub">({total})</span></h3>\n',
+        return [
+            _District(
+                district,
+                self.districts.label(district),
+                sum(len(rows) for rows in grouped[district].values()),
+                [
+                    _Group(s, self._surveyor(s), [self._row(f) for f in grouped[district][s]])
+                    for s in _order(grouped[district])
+                ],
             )
-            for surveyor in _order(surveyors):
-                rows = surveyors[surveyor]
-                self.w(
-                    f'<section class="surveyor" data-surveyor="{_e(surveyor)}">\n',
-                    f"<h4>{self.t('surveyor')}: {_e(self._surveyor(surveyor))}"
-                    f' <span class="sub">({len(rows)})</span></h4>\n',
-                    '<table class="findings">\n<colgroup><col class="id"><col class="form">'
-                    '<col class="rule"><col class="sev"><col class="field"><col class="value">'
-                    '<col class="message"><col class="status"></colgroup>\n',
-                )
-                self._head(
-                    (self.t("id"), False),
-                    (self.t("form"), False),
-                    (self.t("rule"), False),
-                    (self.t("severity"), False),
-                    (self.t("field"), False),
-                    (self.t("value"), False),
-                    (self.t("message"), False),
-                    (self.t("status"), False),
-                )
-                for f in rows:
-                    self._row(f)
-                self.w("</tbody>\n</table>\n</section>\n")
-            self.w("</section>\n")
-        self.w("</section>\n")
+            for district in _order(grouped)
+        ]
 
-    def _row(self, f: PageFinding) -> None:
+    def _row(self, f: PageFinding) -> _Row:
         lang = self.lang
-        url = submission_url(f.server, f.asset_uid, f.kobo_id)
-        title = self.t("open_link")
-        submission = (
-            f'<a href="{_e(url)}" title="{title}" target="_blank" rel="noopener">{f.kobo_id}</a>'
-            if url
-            else str(f.kobo_id)
-        )
-        form = _e(self.forms.get(f.asset_uid, f.asset_uid))
-        table = data_table_url(f.server, f.asset_uid)
-        if table:
-            form = (
-                f'<a href="{_e(table)}" title="{self.t("open_table")}" target="_blank" '
-                f'rel="noopener">{form}</a>'
-            )
-        severity = SEVERITIES.get(f.severity, Text(f.severity, f.severity)).get(lang)
-        status = STATUSES.get(f.status, Text(f.status, f.status)).get(lang)
-        place = f"<code>{_e(f.field_path)}</code>" if f.field_path else ""
-        if f.row_index:
-            place += f' <span class="sub">{self.t("row")} {_e(f.row_index)}</span>'
-        if f.personal:
-            value = f'<span class="sub">{_e(MASKED.get(lang))}</span>'
-        elif f.value:
-            value = f"<code>{_e(f.value)}</code>"
-        else:
-            value = f'<span class="sub">{_e(EMPTY.get(lang))}</span>'
-        accepted = ' class="accepted"' if f.status == ACCEPTED else ""
-        self.w(
-            f'<tr{accepted} data-submission="{f.kobo_id}" data-rule="{_e(f.rule)}">',
-            f'<td class="n">{submission}</td>',
-            f"<td>{form}</td>",
-            f'<td>{_e(rule_name(f.rule, lang))} <code class="sub">{_e(f.rule)}</code></td>',
-            f'<td class="{_e(f.severity)}">{_e(severity)}</td>',
-            f"<td>{place}</td>",
-            f"<td>{value}</td>",
-            f"<td>{_e(f.message.get(lang))}</td>",
-            f"<td>{_e(status)}</td>",
-            "</tr>\n",
+        return _Row(
+            kobo_id=f.kobo_id,
+            submission_url=submission_url(f.server, f.asset_uid, f.kobo_id),
+            form=self.forms.get(f.asset_uid, f.asset_uid),
+            table_url=data_table_url(f.server, f.asset_uid),
+            rule=f.rule,
+            rule_name=rule_name(f.rule, lang),
+            severity=f.severity,
+            severity_text=SEVERITIES.get(f.severity, Text(f.severity, f.severity)).get(lang),
+            field_path=f.field_path,
+            row_index=f.row_index,
+            personal=f.personal,
+            value=f.value,
+            message=f.message.get(lang),
+            status_text=STATUSES.get(f.status, Text(f.status, f.status)).get(lang),
+            accepted=f.status == ACCEPTED,
         )
 
 
