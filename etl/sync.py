@@ -144,16 +144,16 @@ def _land_page(
 
 def _stored_identities(engine: Engine, server: str, asset_uid: str) -> dict[int, tuple[str, Any]]:
     t = raw_submission
+    status = sa.case(
+        (t.c.deleted_run.is_(None), t.c.validation_status), else_=sa.literal("deleted")
+    )
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(t.c.kobo_id, t.c.uuid, t.c.validation_status, t.c.deleted_run).where(
+        rows = conn.execute(  # from the index ix_raw_submission_state, not the payloads
+            sa.select(t.c.kobo_id, t.c.uuid, status).where(
                 t.c.server == server, t.c.asset_uid == asset_uid
             )
         ).all()  # fetched at once: row by row costs more than the sweep's transfer
-        return {
-            int(r.kobo_id): (r.uuid, r.validation_status if r.deleted_run is None else "deleted")
-            for r in rows
-        }
+        return {kobo_id: (uuid, state) for kobo_id, uuid, state in rows}
 
 
 def sync_asset(

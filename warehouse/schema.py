@@ -53,6 +53,20 @@ raw_submission = sa.Table(
     # before it was first pulled too, so its history can be followed back (migration 0007)
     sa.Column("deprecated_id", sa.String(128)),
     sa.UniqueConstraint("server", "asset_uid", "kobo_id", name="uq_raw_submission_key"),
+    # each submission's state without its payload (migration 0014): what the sweep, the
+    # deletion marking and the typed load compare, read from the index alone
+    sa.Index(
+        "ix_raw_submission_state",
+        "server",
+        "asset_uid",
+        "kobo_id",
+        "deleted_run",
+        "uuid",
+        "validation_status",
+        "content_hash",
+        "edits",
+        "form_version",
+    ),
 )
 
 raw_submission_history = sa.Table(
