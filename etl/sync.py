@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from etl.ahead import read_ahead
 from etl.kobo.client import KoboClient, Page
 from etl.kobo.errors import KoboCode, KoboError
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
@@ -186,8 +187,10 @@ def sync_asset(
     clock = _Stages(manifest.stages)
     for page in clock.pages(
         "fetch",
-        client.iter_data_pages(
-            asset_uid, query={"_id": {"$gt": watermark}}, sort={"_id": 1}, limit=page_size
+        read_ahead(  # the next page is requested while this one is landed
+            client.iter_data_pages(
+                asset_uid, query={"_id": {"$gt": watermark}}, sort={"_id": 1}, limit=page_size
+            )
         ),
     ):
         manifest.pages += 1
@@ -207,7 +210,9 @@ def sync_asset(
         live: dict[int, tuple[str, Any]] = {}
         for page in clock.pages(
             "sweep",
-            client.iter_data_pages(asset_uid, fields=["_id"], sort={"_id": 1}, limit=page_size),
+            read_ahead(
+                client.iter_data_pages(asset_uid, fields=["_id"], sort={"_id": 1}, limit=page_size)
+            ),
         ):
             manifest.pages += 1
             for item in page.results:
@@ -224,8 +229,13 @@ def sync_asset(
         for chunk in chunks(to_fetch, FETCH_CHUNK):
             for page in clock.pages(
                 "fetch",
-                client.iter_data_pages(
-                    asset_uid, query={"_id": {"$in": list(chunk)}}, sort={"_id": 1}, limit=page_size
+                read_ahead(
+                    client.iter_data_pages(
+                        asset_uid,
+                        query={"_id": {"$in": list(chunk)}},
+                        sort={"_id": 1},
+                        limit=page_size,
+                    )
                 ),
             ):
                 manifest.pages += 1
