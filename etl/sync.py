@@ -22,9 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from etl.ahead import read_ahead
 from etl.kobo.client import KoboClient, Page
 from etl.kobo.errors import KoboCode, KoboError
+from warehouse.ahead import read_ahead
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
 from warehouse.db import chunks, update_or_insert
 from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted

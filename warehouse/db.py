@@ -217,6 +217,13 @@ def make_engine(url: str) -> Engine:
     raise HtsdError(DbCode.UNSUPPORTED, where=redact_url(url), params={"dialect": backend})
 
 
+def shared_by_threads(engine: Engine) -> bool:
+    """Whether the engine's connections, taken in two threads, see the same database: not
+    so for an in-memory SQLite database, one per thread."""
+    url = engine.url
+    return not (url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"))
+
+
 def require_existing(url: str) -> None:
     """Refuse (DB006) a SQLite warehouse file that does not exist: a read-only command must
     not create an empty warehouse in whatever folder it was run from."""

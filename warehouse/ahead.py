@@ -1,4 +1,5 @@
-"""Reading ahead: the next page is requested from the server while this one is landed.
+"""Reading ahead: the next page is requested from the server while this one is landed, the
+next batch of the typed load read and normalised while this one is written.
 
 `read_ahead(pages)` yields what `pages` yields, in the same order, while one background
 thread gets up to `depth` items ahead. Only the thread touches `pages` (and the HTTP session

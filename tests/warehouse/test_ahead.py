@@ -1,4 +1,4 @@
-"""`etl.ahead.read_ahead`: the items in their order, at most `depth` got ahead, an error
+"""`warehouse.ahead.read_ahead`: the items in their order, at most `depth` got ahead, an error
 raised where its item would have come (after the items before it), and a caller that stops
 early stops the thread and closes the source."""
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from etl.ahead import read_ahead
+from warehouse.ahead import read_ahead
 
 
 class Source:
