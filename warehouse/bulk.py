@@ -1,4 +1,4 @@
-"""Many rows into one table, through the driver's own executemany.
+"""Many rows into one table, through the driver's own executemany (COPY on PostgreSQL).
 
 SQLAlchemy's `conn.execute(table.insert(), rows)` processes every parameter of every row in
 Python (type processors, dict lookups) before the driver sees it: for the two million item
@@ -57,7 +57,44 @@ def insert_tuples(
         if (process := table.c[c].type.dialect_impl(dialect).bind_processor(dialect))
     ]
     values = [_processed(row, processors) for row in rows] if processors else list(rows)
+    if len(values) >= COPY_FROM and _copied(conn, table, columns, values):
+        return
     conn.exec_driver_sql(sql, values)
+
+
+COPY_FROM = 100  # rows: fewer go by executemany, COPY's set-up costing more than it saves
+
+
+def _copied(
+    conn: Connection, table: sa.Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> bool:
+    """On PostgreSQL (psycopg), the rows written by `COPY ... FROM STDIN`, a few times faster
+    than executemany; True when written. In text format every value is written as the text
+    PostgreSQL reads back as the same value, so what is stored is what executemany stores.
+    A text the column's type refuses where executemany's typed parameter would be cast (a
+    float such as 7.0 for an integer column), or any other failure (a duplicate key), rolls
+    back to a savepoint and returns False: the caller's executemany then writes the rows,
+    or raises the error as SQLAlchemy reports it."""
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        return False
+    import psycopg
+
+    prepare = conn.dialect.identifier_preparer
+    sql = (
+        f"COPY {prepare.format_table(table)} "
+        f"({', '.join(prepare.quote(c) for c in columns)}) FROM STDIN"
+    )
+    driver = conn.connection.driver_connection
+    savepoint = conn.begin_nested()
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    except psycopg.Error:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
 
 
 def _processed(

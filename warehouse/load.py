@@ -250,8 +250,10 @@ def write_batch(
     ids = batch.ids
     if not ids:
         return
-    for table in tables.values():
-        conn.execute(table.delete().where(table.c._id.in_(ids)))
+    for table in tables.values():  # bounded, as `_id_filter`: the key index without statistics
+        conn.execute(
+            table.delete().where(table.c._id.between(min(ids), max(ids)), table.c._id.in_(ids))
+        )
     for repeat, table in tables.items():
         insert_rows(conn, table, batch.rows[repeat])
     f = load_finding
