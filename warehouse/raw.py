@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from warehouse import jsontext
+from warehouse.bulk import insert_rows
 from warehouse.db import chunks
 from warehouse.schema import raw_submission, raw_submission_history
 
@@ -202,8 +203,8 @@ def land_records(
         )
     if history:
         conn.execute(raw_submission_history.insert(), history)
-    if inserts:
-        conn.execute(t.insert(), inserts)
+    if inserts:  # through the driver (COPY on PostgreSQL): `warehouse.bulk`
+        insert_rows(conn, t, inserts)
     if seen_ids:
         conn.execute(t.update().where(t.c.id.in_(seen_ids)).values(last_seen_run=run_id))
     return counts
