@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,8 +27,8 @@ from etl.kobo.client import KoboClient, Page
 from etl.kobo.errors import KoboCode, KoboError
 from warehouse.ahead import read_ahead
 from warehouse.assets import known_versions, save_asset, save_version, versions_in_data
-from warehouse.db import chunks, update_or_insert
-from warehouse.raw import LandCounts, RawRecord, land_records, mark_deleted
+from warehouse.db import chunks, shared_by_threads, update_or_insert
+from warehouse.raw import LandCounts, RawRecord, land_records, mark_ids_deleted
 from warehouse.schema import raw_submission, sync_state
 
 log = logging.getLogger(__name__)
@@ -205,8 +206,15 @@ def sync_asset(
 
     # 2. sweep: ids, uuids and statuses of everything on the server
     if sweep:
-        with clock("sweep"):
-            stored = _stored_identities(engine, client.server, asset_uid)
+        # what the warehouse holds, read by a second thread while the first pages of ids come
+        # (in this one for an in-memory database, which a second thread would not see)
+        stored_read: Future[dict[int, tuple[str, Any]]] = Future()
+        if shared_by_threads(engine):
+            reading = ThreadPoolExecutor(1, thread_name_prefix="stored-identities")
+            stored_read = reading.submit(_stored_identities, engine, client.server, asset_uid)
+            reading.shutdown(wait=False)
+        else:
+            stored_read.set_result(_stored_identities(engine, client.server, asset_uid))
         live: dict[int, tuple[str, Any]] = {}
         for page in clock.pages(
             "sweep",
@@ -220,6 +228,8 @@ def sync_asset(
                 live[int(item["_id"])] = (str(item.get("_uuid")), status.get("uid"))
             progress("sweep", len(live), page.count)
         manifest.on_server = len(live)
+        with clock("sweep"):
+            stored = stored_read.result()
         to_fetch = sorted(
             kobo_id
             for kobo_id, identity in live.items()
@@ -243,8 +253,13 @@ def sync_asset(
                     _land_page(engine, manifest, run_id, page.results, watermark=False)
                 fetched += len(page.results)
                 progress("changes", fetched, len(to_fetch))
+        # stored, not marked deleted, and no longer on the server (what is landed since the
+        # stored identities were read came from the server's pages, so it is live)
+        gone = [
+            kobo_id for kobo_id, (_, s) in stored.items() if s != "deleted" and kobo_id not in live
+        ]
         with clock("sweep"), engine.begin() as conn:
-            manifest.deleted = mark_deleted(conn, client.server, asset_uid, run_id, live)
+            manifest.deleted = mark_ids_deleted(conn, client.server, asset_uid, run_id, gone)
             _save_state(conn, client.server, asset_uid, {"last_sweep_run": run_id})
         manifest.swept = True
         manifest.unchanged = manifest.on_server - (

@@ -225,3 +225,26 @@ def mark_deleted(
     for chunk in chunks(gone, 500):
         conn.execute(t.update().where(t.c.id.in_(chunk)).values(deleted_run=run_id))
     return len(gone)
+
+
+def mark_ids_deleted(
+    conn: Connection, server: str, asset_uid: str, run_id: int, kobo_ids: Sequence[int]
+) -> int:
+    """Mark as deleted the given stored submissions not yet marked; returns how many were.
+    What `mark_deleted` does for a caller that already knows which are gone (the sweep)."""
+    t = raw_submission
+    marked = 0
+    for chunk in chunks(sorted(kobo_ids), 500):
+        result = conn.execute(
+            t.update()
+            .where(
+                t.c.server == server,
+                t.c.asset_uid == asset_uid,
+                t.c.kobo_id.between(chunk[0], chunk[-1]),
+                t.c.kobo_id.in_(chunk),
+                t.c.deleted_run.is_(None),
+            )
+            .values(deleted_run=run_id)
+        )
+        marked += result.rowcount
+    return marked
