@@ -21,33 +21,34 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _END = object()
-_POLL_S = 0.05  # how often a thread waiting to hand over an item checks for a stop
+_POLL_S = 0.05  # how often a thread waiting for room checks for a stop
 _JOIN_S = 1.0  # how long a caller that stops early waits for the thread to end
 
 
 def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """`items`, got up to `depth` ahead of the caller by a background thread."""
-    handed: queue.Queue[tuple[object, BaseException | None]] = queue.Queue(maxsize=depth)
+    """`items`, got up to `depth` ahead of the caller by a background thread: it starts on
+    an item only when fewer than `depth` are waiting, so at most `depth` are held besides
+    the caller's."""
+    handed: queue.SimpleQueue[tuple[object, BaseException | None]] = queue.SimpleQueue()
+    room = threading.Semaphore(depth)
     stop = threading.Event()
-
-    def hand(entry: tuple[object, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                handed.put(entry, timeout=_POLL_S)
-                return True
-            except queue.Full:
-                continue
-        return False
 
     def work() -> None:
         try:
-            for item in items:
-                if not hand((item, None)):
-                    break
-            else:
-                hand((_END, None))
+            while True:
+                while not room.acquire(timeout=_POLL_S):
+                    if stop.is_set():
+                        return
+                if stop.is_set():
+                    return
+                try:
+                    item = next(items)
+                except StopIteration:
+                    handed.put((_END, None))
+                    return
+                handed.put((item, None))
         except BaseException as error:  # handed over: raised in the caller's thread
-            hand((_END, error))
+            handed.put((_END, error))
         finally:
             close = getattr(items, "close", None)
             if close is not None:
@@ -62,6 +63,7 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
                 if error is not None:
                     raise error
                 return
+            room.release()  # the thread may start on the next one
             yield item  # type: ignore[misc]
     finally:
         stop.set()

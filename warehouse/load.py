@@ -375,6 +375,7 @@ def load_asset(
             mark = time.perf_counter()
             batch = normaliser.normalise(raw)
             timings["normalise"] += time.perf_counter() - mark
+            del raw  # not held while the batch waits to be written
             yield batch
 
     batches = normalised()
