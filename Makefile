@@ -56,6 +56,8 @@ N ?= 100000
 BENCH_VALIDATE_N ?= 100000
 HTSD_BENCH_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
+	@# bytecode first, as an installed htsd has it (PYTHONDONTWRITEBYTECODE may be set)
+	@$(BIN)/python -m compileall -q etl forms warehouse validation localkobo localcentral bench
 	$(BIN)/python -m bench
 	HTSD_BENCH_POSTGRES_URL="$(HTSD_BENCH_POSTGRES_URL)" $(BIN)/python -m bench.compare --size $(N)
 	$(BIN)/python -m bench.validation --size $(BENCH_VALIDATE_N)
