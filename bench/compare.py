@@ -178,13 +178,13 @@ def _env(clean: dict[str, str], url: str, server: str, token: str) -> dict[str, 
 
 def _stages(stdout: str, asset_uid: str) -> dict[str, float]:
     """Where one `htsd sync --json` spent its time: the sync's stages and the typed load's
-    (its whole time, then the normalising, done ahead by a second thread while the batch
-    before is written, and the writing)."""
+    (its whole time, then the normalising — on PostgreSQL done ahead by a second thread
+    while the batch before is written — and the writing)."""
     asset = json.loads(stdout)["assets"][asset_uid]
     load = asset.get("load") or {}
     stages = dict(asset.get("stages") or {})
     stages["typed load"] = load.get("duration_s", 0.0)
-    stages["normalise (ahead)"] = load.get("normalise_s", 0.0)
+    stages["normalise"] = load.get("normalise_s", 0.0)
     stages["write typed"] = load.get("write_s", 0.0)
     return stages
 
