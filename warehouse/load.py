@@ -406,11 +406,18 @@ def drop_asset(engine: Engine, server: str, asset_uid: str) -> str | None:
         ).all()
         tables = {row.table_name for row in rows}
         views = {row.view_name for row in rows} | labelled.existing_views(conn, tables)
-        # Tables of a run that died before registering them carry the default prefix.
+        # Tables of a run that died before registering them carry the default prefix; so may
+        # the tables of the same asset uid on another server: those are not ours to drop.
         default = default_prefix(asset_uid)
+        others = other_table_names(conn, server, asset_uid)
+        others |= labelled.existing_views(conn, others)
         inspector = sa.inspect(conn)
-        views.update(n for n in inspector.get_view_names() if _has_prefix(n, default))
-        tables.update(n for n in inspector.get_table_names() if _has_prefix(n, default))
+        views.update(
+            n for n in inspector.get_view_names() if _has_prefix(n, default) and n not in others
+        )
+        tables.update(
+            n for n in inspector.get_table_names() if _has_prefix(n, default) and n not in others
+        )
         clear_asset(conn, server, asset_uid)  # DML first: SQLite then holds one transaction
         drop_tables(conn, sorted(tables), sorted(views))
     return str(prefix) if prefix else None
