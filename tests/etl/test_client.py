@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 
@@ -139,3 +140,152 @@ def test_lists_survey_assets_over_pages_and_versions_newest_first(kobo: RunningK
     assert [v["uid"] for v in client.iter_versions(kobo.asset_uid, deployed=True)] == [
         v["uid"] for v in versions if v.get("date_deployed")
     ]
+
+
+# -- what `make mutation` found surviving in the client (docs/MUTATION.md) -------------------
+
+
+def _waits(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The waits the client announced before each retry (`retrying … (wait …)`)."""
+    return [r.args[3] for r in caplog.records if r.msg.startswith("retrying")]  # type: ignore[index]
+
+
+def test_the_backoff_doubles_from_its_start_up_to_max_wait(
+    kobo: RunningKobo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="etl.kobo.client")
+    kobo.kobo.faults.script = ["502", "503", "504"]
+    client = KoboClient(kobo.url, kobo.token, backoff=0.05)
+    assert len(next(client.iter_data_pages(kobo.asset_uid)).results) == 250
+    assert _waits(caplog) == pytest.approx([0.05, 0.1, 0.2])
+    caplog.clear()
+    kobo.kobo.faults.script = ["502", "503", "504"]
+    capped = KoboClient(kobo.url, kobo.token, backoff=0.05, max_wait=0.12)
+    list(capped.iter_data_pages(kobo.asset_uid))
+    assert _waits(caplog) == pytest.approx([0.05, 0.1, 0.12])
+
+
+def test_retry_after_is_taken_as_given_zero_included_and_capped_at_max_wait(
+    kobo: RunningKobo, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="etl.kobo.client")
+    faults = kobo.kobo.faults
+    faults.retry_after, faults.script = 0, ["429"]
+    client = KoboClient(kobo.url, kobo.token, backoff=5.0)  # a backoff would show as 5.0
+    list(client.iter_data_pages(kobo.asset_uid))
+    faults.retry_after, faults.script = 30, ["429"]
+    list(
+        KoboClient(kobo.url, kobo.token, backoff=5.0, max_wait=0.1).iter_data_pages(kobo.asset_uid)
+    )
+    assert _waits(caplog) == [0.0, 0.1]
+
+
+NO_SUCH_ASSET = "aNoSuchAssetAtAll00000"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "get_asset",
+        "get_version",
+        "iter_versions",
+        "iter_data_pages",
+        "get_validation_status",
+        "set_validation_status",
+        "set_validation_statuses",
+    ],
+)
+def test_an_unknown_asset_is_named_in_the_error_of_each_endpoint(
+    kobo: RunningKobo, call: str
+) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    calls = {
+        "get_asset": lambda: client.get_asset(NO_SUCH_ASSET),
+        "get_version": lambda: client.get_version(NO_SUCH_ASSET, "vNoSuchVersion"),
+        "iter_versions": lambda: list(client.iter_versions(NO_SUCH_ASSET)),
+        "iter_data_pages": lambda: list(client.iter_data_pages(NO_SUCH_ASSET)),
+        "get_validation_status": lambda: client.get_validation_status(NO_SUCH_ASSET, 1),
+        "set_validation_status": lambda: client.set_validation_status(
+            NO_SUCH_ASSET, 1, "validation_status_approved"
+        ),
+        "set_validation_statuses": lambda: client.set_validation_statuses(
+            NO_SUCH_ASSET, [1], "validation_status_approved"
+        ),
+    }
+    with pytest.raises(KoboError) as caught:
+        calls[call]()
+    assert caught.value.code == "KOBO404"
+    assert caught.value.params["asset"] == NO_SUCH_ASSET
+    assert caught.value.params["detail"] == "Not found."
+
+
+def test_a_download_not_found_names_its_asset_or_none(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    missing = f"{kobo.url}/api/v2/assets/{NO_SUCH_ASSET}/data/1/attachments/1/"
+    for asset, shown in (("", "-"), (kobo.asset_uid, kobo.asset_uid)):
+        with pytest.raises(KoboError) as caught:
+            client.download(missing, asset=asset) if asset else client.download(missing)
+        assert caught.value.code == "KOBO404" and caught.value.params["asset"] == shown
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"limit": "0"}, "A positive integer is required"),  # {"limit": …}
+        ({"start": "-1"}, "A positive integer is required."),  # {"start": …}
+        ({"query": "{not json"}, "Value must be valid JSON."),  # {"query": …}
+        ({"query": '{"_id": {"$in": 1}}'}, "Unsupported query"),  # a list
+    ],
+)
+def test_a_rejected_request_carries_the_servers_own_words(
+    kobo: RunningKobo, params: dict[str, str], detail: str
+) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    with pytest.raises(KoboError) as caught:
+        client.request("GET", f"/api/v2/assets/{kobo.asset_uid}/data/", params=params)
+    assert caught.value.code == "KOBO400"
+    assert caught.value.params["detail"] == detail
+
+
+def test_an_error_without_a_json_body_says_its_status(kobo: RunningKobo) -> None:
+    kobo.kobo.faults.script = ["409"]
+    client = KoboClient(kobo.url, kobo.token)
+    with pytest.raises(KoboError) as caught:
+        list(client.iter_data_pages(kobo.asset_uid))
+    assert caught.value.params["detail"] == "HTTP 409"
+
+
+def test_an_unknown_status_uid_is_refused_with_the_allowed_ones(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    with pytest.raises(KoboError) as caught:
+        client.set_validation_status(kobo.asset_uid, 1, "approved")
+    assert caught.value.render("en") == (
+        "[KOBO420] validation_status.uid: validation status 'approved' does not exist"
+        " — use one of: validation_status_not_approved, validation_status_approved,"
+        " validation_status_on_hold"
+    )
+
+
+def test_the_bulk_status_update_returns_the_servers_answer(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url, kobo.token)
+    answer = client.set_validation_statuses(kobo.asset_uid, [4, 5], "validation_status_on_hold")
+    assert answer == "2 submissions have been updated"
+
+
+def test_the_deployed_versions_leave_out_a_draft(kobo: RunningKobo) -> None:
+    store, uid = kobo.kobo, kobo.asset_uid
+    deployed = store.assets[uid].versions[-1].uid
+    store.replace_content(uid, {"survey": [{"type": "text", "name": "nhap"}]})  # not deployed
+    draft = store.assets[uid].versions[-1].uid
+    client = KoboClient(kobo.url, kobo.token)
+    assert [v["uid"] for v in client.iter_versions(uid)] == [draft, deployed]
+    assert [v["uid"] for v in client.iter_versions(uid, deployed=True)] == [deployed]
+
+
+def test_assets_are_asked_for_a_hundred_a_page(kobo: RunningKobo) -> None:
+    store = kobo.kobo
+    for n in range(100):  # with the demo's own: 101 surveys, two pages of 100
+        store.create_asset("hoikhuyenhoc", f"Khảo sát {n}", {"survey": []})
+    client = KoboClient(kobo.url, kobo.token)
+    assert len(list(client.iter_assets())) == 101
+    assert (client.stats.requests, client.stats.pages) == (2, 2)
