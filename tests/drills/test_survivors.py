@@ -40,6 +40,7 @@ from warehouse.catalog import form_table
 from warehouse.load import rebuild
 from warehouse.runlog import start_run
 from warehouse.schema import (
+    kobo_asset,
     kobo_asset_version,
     raw_submission,
     raw_submission_history,
@@ -444,7 +445,7 @@ def test_counts_add_up_over_the_pages_of_one_sync(kobo: RunningKobo, engine: Eng
     assert _sync(engine, kobo).deleted == 150
     docs.update(kept)  # back on the server, as they were
     back = _sync(engine, kobo)
-    assert (back.restored, back.new, back.deleted, _deleted(engine)) == (150, 0, 0, 0)
+    assert (back.restored, back.new, back.unchanged, _deleted(engine)) == (150, 0, 100, 0)
 
     for kobo_id in range(1, 241):
         if kobo_id % 3 == 0:
@@ -459,11 +460,65 @@ def test_counts_add_up_over_the_pages_of_one_sync(kobo: RunningKobo, engine: Eng
     assert counts == (80, 80, 80, 90)
 
 
-def test_the_manifest_says_where_the_time_went(kobo: RunningKobo, engine: Engine) -> None:
-    manifest = _sync(engine, kobo)
-    assert set(manifest.stages) == {"fetch", "land", "sweep", "versions"}
-    assert all(seconds >= 0 for seconds in manifest.stages.values())
-    assert sum(manifest.stages.values()) <= manifest.duration_s + 0.01
+def _stages_ok(manifest: SyncManifest) -> bool:
+    return (
+        set(manifest.stages) == {"fetch", "land", "sweep", "versions"}
+        and all(seconds >= 0 for seconds in manifest.stages.values())
+        and sum(manifest.stages.values()) <= manifest.duration_s + 0.01
+    )
+
+
+def test_the_manifest_counts_pages_requests_retries_and_stages(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    """Pages of 40: the first sync reads 7 pages of new submissions and 7 of the sweep (one
+    request retried); the next, after 120 new statuses, one empty page of new, 7 of the
+    sweep and 3 of changes, without moving the watermark; one without the sweep says so."""
+    store, uid = kobo.kobo, kobo.asset_uid
+    client = _client(kobo)
+    store.faults.script = ["502"]
+    first = sync_asset(engine, client, uid, start_run(engine, "sync"), page_size=40)
+    assert (first.new, first.pages, first.retries, first.swept) == (250, 14, 1, True)
+    assert first.requests == 1 + 14 + 1 + 1  # the asset, the pages, the retry, the version
+    assert first.versions == [store.assets[uid].versions[-1].uid] and _stages_ok(first)
+    store.set_status(uid, list(range(1, 121)), "validation_status_approved", "hoikhuyenhoc")
+    second = sync_asset(engine, client, uid, start_run(engine, "sync"), page_size=40)
+    assert (second.status_changed, second.pages, second.requests, second.retries) == (
+        120,
+        1 + 7 + 3,
+        1 + 11,
+        0,
+    )
+    assert _stages_ok(second) and _scalar(engine, sa.select(sync_state.c.last_id)) == 250
+    third = sync_asset(engine, client, uid, start_run(engine, "sync"), sweep=False)
+    assert (third.swept, third.on_server, third.pages) == (False, 0, 1)
+
+
+def test_new_submissions_are_asked_in_id_order(kobo: RunningKobo, engine: Engine) -> None:
+    """The server holds 1–150 after 151–250 (restored late): a sync that fails on its
+    second page has landed 1–40 and says so in its watermark, not 151–190."""
+    docs = kobo.kobo.assets[kobo.asset_uid].submissions
+    early = {i: docs.pop(i) for i in range(1, 151)}
+    docs.update(early)
+    kobo.kobo.faults.script = ["ok", "502"]
+    client = _client(kobo, max_retries=0)
+    with pytest.raises(KoboUnavailable):
+        sync_asset(engine, client, kobo.asset_uid, start_run(engine, "sync"), page_size=40)
+    assert _raw_ids(engine) == list(range(1, 41))
+    assert _scalar(engine, sa.select(sync_state.c.last_id)) == 40
+
+
+def test_an_asset_not_deployed_is_refused_with_its_server_and_uid(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    store = kobo.kobo
+    draft = store.create_asset(store.assets[kobo.asset_uid].owner, "Nháp", {"survey": []}).uid
+    client = _client(kobo)
+    with pytest.raises(KoboError) as caught:
+        sync_asset(engine, client, draft, start_run(engine, "sync"))
+    error = caught.value
+    assert (error.code, error.where) == ("KOBO409", client.server)
+    assert error.params == {"server": client.server, "asset": draft}
 
 
 def test_the_versions_seen_in_the_data_are_stored(kobo: RunningKobo, engine: Engine) -> None:
@@ -484,7 +539,8 @@ def test_the_versions_seen_in_the_data_are_stored(kobo: RunningKobo, engine: Eng
     assert known_versions(engine, server, uid) == {first, second}
     with engine.connect() as conn:
         runs = conn.execute(sa.select(kobo_asset_version.c.fetched_run)).scalars().all()
-    assert runs and set(runs) == {run_id}
+        asset_run = conn.execute(sa.select(kobo_asset.c.fetched_run)).scalar_one()
+    assert runs and set(runs) == {run_id} and asset_run == run_id
 
 
 def _second_server() -> Iterator[RunningKobo]:
@@ -546,3 +602,14 @@ def _table_names(engine: Engine, server: str) -> list[tuple[str, str]]:
             )
         )
         return sorted((r.table_name, r.view_name) for r in rows)
+
+
+def test_a_page_without_submission_times_keeps_the_watermark_time_empty(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    for doc in kobo.kobo.assets[kobo.asset_uid].submissions.values():
+        doc.pop("_submission_time", None)
+    manifest = _sync(engine, kobo, sweep=False)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(sync_state)).one()
+    assert (manifest.new, row.last_id, row.last_submission_time) == (250, 250, None)
