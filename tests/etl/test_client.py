@@ -289,3 +289,125 @@ def test_assets_are_asked_for_a_hundred_a_page(kobo: RunningKobo) -> None:
     client = KoboClient(kobo.url, kobo.token)
     assert len(list(client.iter_assets())) == 101
     assert (client.stats.requests, client.stats.pages) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("script", "code", "retryable"),
+    [
+        ("300", "KOBO400", False),  # not a success
+        ("410", "KOBO410", False),
+        ("500", "KOBO500", True),  # not retried, but a server failure
+        ("501", "KOBO500", True),
+    ],
+)
+def test_each_answer_status_gives_its_error_with_server_asset_and_path(
+    kobo: RunningKobo, script: str, code: str, retryable: bool
+) -> None:
+    kobo.kobo.faults.script = [script]
+    client = KoboClient(kobo.url, kobo.token, backoff=0.01)
+    with pytest.raises(KoboError) as caught:
+        list(client.iter_data_pages(kobo.asset_uid))
+    error = caught.value
+    assert (error.code, error.retryable, error.where) == (code, retryable, client.server)
+    assert {k: error.params[k] for k in ("server", "asset", "path")} == {
+        "server": client.server,
+        "asset": kobo.asset_uid,
+        "path": f"/api/v2/assets/{kobo.asset_uid}/data/",
+    }
+
+
+def test_the_errors_of_the_server_name_it_and_the_request(kobo: RunningKobo) -> None:
+    """401, 403, 404 and a data request to an asset not deployed: each coded, placed at
+    the server, with the asset (or `-`) and the path asked."""
+    store = kobo.kobo
+    store.add_user("khach", token="k" * 40)
+    store.share(kobo.asset_uid, "khach")  # view only: its data is 403
+    draft = store.create_asset("khach", "Nháp", {"survey": []}).uid
+    client = KoboClient(kobo.url, kobo.token)
+    guest = KoboClient(kobo.url, "k" * 40)
+    calls = {
+        "KOBO401": (KoboClient(kobo.url, "z" * 40), "", "/api/v2/assets/"),
+        "KOBO403": (guest, kobo.asset_uid, f"/api/v2/assets/{kobo.asset_uid}/data/"),
+        "KOBO404": (client, "", "/api/v2/nothing/here/"),
+        "KOBO409": (guest, draft, f"/api/v2/assets/{draft}/data/"),
+    }
+    for code, (who, asset, path) in calls.items():
+        with pytest.raises(KoboError) as caught:
+            who.request("GET", path, asset=asset) if asset else who.request("GET", path)
+        error = caught.value
+        assert (error.code, error.where) == (code, who.server), code
+        expected = {"server": who.server, "asset": asset or "-", "path": path}
+        assert {k: error.params[k] for k in expected} == expected, code
+
+
+def test_dropped_connections_get_three_retries(kobo: RunningKobo) -> None:
+    faults = kobo.kobo.faults
+    faults.script = ["drop"] * 3
+    client = KoboClient(kobo.url, kobo.token, backoff=0.01)
+    assert len(next(client.iter_data_pages(kobo.asset_uid)).results) == 250
+    faults.script = ["drop"] * 4
+    with pytest.raises(KoboError) as caught:
+        list(client.iter_data_pages(kobo.asset_uid))
+    assert (caught.value.code, caught.value.where) == ("KOBO502", client.server)
+    assert caught.value.params == {"server": client.server, "detail": "ChunkedEncodingError"}
+
+
+def test_giving_up_says_the_last_failure_the_path_and_the_attempts(kobo: RunningKobo) -> None:
+    path = f"/api/v2/assets/{kobo.asset_uid}/data/"
+    for script, status in ((["502", "503"], "HTTP 503"), (["502", "drop"], "ChunkedEncodingError")):
+        kobo.kobo.faults.script = list(script)
+        client = KoboClient(kobo.url, kobo.token, max_retries=1, backoff=0.01)
+        with pytest.raises(KoboError) as caught:
+            list(client.iter_data_pages(kobo.asset_uid))
+        assert (caught.value.code, caught.value.where) == ("KOBO500", client.server)
+        assert caught.value.params == {
+            "server": client.server,
+            "status": status,
+            "path": path,
+            "attempts": 2,
+        }
+
+
+def test_an_unreachable_server_is_named(kobo: RunningKobo) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = KoboClient(f"http://127.0.0.1:{port}", "t" * 40, max_retries=1, backoff=0.01)
+    with pytest.raises(KoboError) as caught:
+        client.get_asset("aAny")
+    assert caught.value.where == client.server
+    assert caught.value.params == {"server": client.server, "detail": "ConnectionError"}
+
+
+@pytest.mark.parametrize("url", ["ftp://kobo.example.vn", "https://", "kobo.example.vn"])
+def test_an_address_that_is_not_http_is_refused(url: str) -> None:
+    with pytest.raises(KoboError) as caught:
+        KoboClient(url, "t0ken")
+    assert (caught.value.code, caught.value.where) == ("KOBO424", "KOBOTOOLBOX_URL")
+
+
+def test_no_token_is_refused_naming_the_setting() -> None:
+    with pytest.raises(KoboError) as caught:
+        KoboClient("https://kf.kobotoolbox.org", "")
+    assert caught.value.render("en").startswith("[KOBO001] KOBOTOOLBOX_TOKEN: ")
+
+
+def test_pages_are_in_id_order_by_default_and_say_their_count(kobo: RunningKobo) -> None:
+    docs = kobo.kobo.assets[kobo.asset_uid].submissions
+    early = {i: docs.pop(i) for i in range(1, 101)}
+    docs.update(early)  # the server holds 101–250 first
+    client = KoboClient(kobo.url, kobo.token)
+    pages = list(client.iter_data_pages(kobo.asset_uid, limit=100))
+    assert [d["_id"] for p in pages for d in p.results] == list(range(1, 251))
+    assert {p.count for p in pages} == {250} and client.stats.pages == 3
+    none = list(client.iter_data_pages(kobo.asset_uid, query={"_id": {"$gt": 250}}))
+    assert [(p.count, p.results) for p in none] == [(0, [])]
+
+
+def test_a_link_from_the_server_keeps_its_path_and_query_on_our_host(kobo: RunningKobo) -> None:
+    client = KoboClient(kobo.url + "/", kobo.token)
+    uid = kobo.asset_uid
+    elsewhere = f"https://elsewhere.example/api/v2/assets/{uid}/data/?limit=2&start=5&format=json"
+    page = client.request("GET", elsewhere)
+    assert [d["_id"] for d in page["results"]] == [6, 7]
+    assert client.request("GET", f"//api/v2/assets/{uid}/")["uid"] == uid
