@@ -586,7 +586,8 @@ def test_a_second_asset_on_the_server_has_its_own_watermark(
     first = store.assets[kobo.asset_uid]
     other = store.create_asset(first.owner, "Bản sao", first.versions[-1].content)
     store.deploy(other.uid)
-    store.generate(other.uid, 20)
+    store.generate(other.uid, 20)  # _ids 251–270: numbered server-wide
+    store.generate(kobo.asset_uid, 30)  # 271–300: the first asset's watermark is above them
     client = _client(kobo)
     _sync(engine, kobo, client)
     run_id = start_run(engine, "sync")

@@ -411,3 +411,9 @@ def test_a_link_from_the_server_keeps_its_path_and_query_on_our_host(kobo: Runni
     page = client.request("GET", elsewhere)
     assert [d["_id"] for d in page["results"]] == [6, 7]
     assert client.request("GET", f"//api/v2/assets/{uid}/")["uid"] == uid
+
+
+def test_a_list_of_assets_refused_names_no_asset(kobo: RunningKobo) -> None:
+    with pytest.raises(KoboError) as caught:
+        list(KoboClient(kobo.url, "z" * 40).iter_assets())
+    assert (caught.value.code, caught.value.params["asset"]) == ("KOBO401", "-")
