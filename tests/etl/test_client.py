@@ -417,3 +417,12 @@ def test_a_list_of_assets_refused_names_no_asset(kobo: RunningKobo) -> None:
     with pytest.raises(KoboError) as caught:
         list(KoboClient(kobo.url, "z" * 40).iter_assets())
     assert (caught.value.code, caught.value.params["asset"]) == ("KOBO401", "-")
+
+
+def test_an_answer_that_is_not_json_names_the_server_and_the_path(kobo: RunningKobo) -> None:
+    kobo.kobo.faults.script = ["html"]
+    client = KoboClient(kobo.url, kobo.token)
+    with pytest.raises(KoboError) as caught:
+        list(client.iter_data_pages(kobo.asset_uid))
+    assert (caught.value.code, caught.value.where) == ("KOBO422", client.server)
+    assert caught.value.params["path"] == f"/api/v2/assets/{kobo.asset_uid}/data/"

@@ -246,3 +246,15 @@ def test_the_same_ids_on_two_servers_are_two_submissions(engine: Engine) -> None
         1: ("o1", None),
         2: ("o2", run),
     }
+
+
+def test_a_new_submission_keeps_its_deprecated_id_and_one_without_ids_an_empty_uuid(
+    engine: Engine,
+) -> None:
+    run = start_run(engine, "sync")
+    edited_before = {**_payload(1, "u1"), "meta/deprecatedID": "uuid:u0"}  # edited on Kobo first
+    bare = {k: v for k, v in _payload(2, "u2").items() if k not in ("_uuid", "meta/instanceID")}
+    _land(engine, run, [edited_before, bare])
+    stored = _stored(engine)
+    assert (stored[1][0], stored[1][6]) == ("u1", "uuid:u0")
+    assert stored[2][0] == ""
