@@ -125,7 +125,10 @@ class LocalKoboServer:
     def __init__(self, kobo: LocalKobo, host: str = "127.0.0.1", port: int = 0) -> None:
         self.kobo = kobo
         self.httpd = KoboHTTPServer((host, port), KoboApi(kobo))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # a short poll: `stop` waits for the serving loop to notice, 0.5 s by default
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         kobo.base_url = self.url
 
     @property

@@ -7,6 +7,7 @@ With CI=true an unreachable PostgreSQL fails the whole run instead of skipping.
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections import Counter
@@ -18,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from localkobo import LocalKoboServer
+from localkobo import Faults, LocalKoboServer
 from localkobo.province import DemoKobo, demo_kobo
 from warehouse.db import make_engine
 from warehouse.migrate import upgrade
@@ -136,3 +137,21 @@ def start_kobo(submissions: int, seed: int = 1) -> Iterator[RunningKobo]:
 def kobo() -> Iterator[RunningKobo]:
     """A local KoboToolbox on 127.0.0.1 with 250 generated submissions."""
     yield from start_kobo(250)
+
+
+def undone_after_each_test(running: RunningKobo) -> Iterator[RunningKobo]:
+    """`running` (a server shared by a module's tests) for one test: what the test changes on
+    it (its submissions, statuses, users, assets, faults) is undone after the test."""
+    store = running.kobo
+    saved = (
+        copy.deepcopy(store.assets),
+        dict(store.tokens),
+        store.next_id,
+        store.clock,
+        store.rng.getstate(),
+    )
+    store.faults = Faults()
+    yield running
+    store.assets, store.tokens, store.next_id, store.clock = saved[:4]
+    store.rng.setstate(saved[4])
+    store.faults = Faults()

@@ -105,7 +105,9 @@ def prepare_tables(
         if form_name is None:
             form_name = deployed_form_name(conn, server, asset_uid)
     if stored is not None and stored[1] != LOADER_VERSION:
+        # pragma: no mutate start (the log line)
         log.info("asset %s: typed with loader %s, rebuilding", asset_uid, stored[1])
+        # pragma: no mutate end
         prefix = drop_asset(engine, server, asset_uid)
         stored = None
     previous = stored[0] if stored else None
@@ -353,7 +355,7 @@ def load_asset(
 
     The first load names the tables after `form_name` (else the form recorded by
     `htsd forms deploy`, else the asset uid) or takes `prefix`; later loads keep the names."""
-    started = time.monotonic()
+    started = time.monotonic()  # pragma: no mutate
     versions = form_versions(engine, server, asset_uid)
     if not versions:
         raise WarehouseError(WarehouseCode.NO_CONTENT, where=asset_uid, params={"asset": asset_uid})
@@ -367,15 +369,15 @@ def load_asset(
     with engine.connect() as conn:
         stored, deleted = _raw_counts(conn, server, asset_uid)
         todo = _changed(conn, server, asset_uid, tables[None], normaliser)
-    timings = {"normalise": 0.0, "validate": 0.0, "write": 0.0}
+    timings = {"normalise": 0.0, "validate": 0.0, "write": 0.0}  # pragma: no mutate
 
     def normalised() -> Iterator[TypedBatch]:
         for chunk in chunks(todo, batch_size):
             with engine.connect() as reader:
                 raw = _read_payloads(reader, layout, chunk)
-            mark = time.perf_counter()
+            mark = time.perf_counter()  # pragma: no mutate
             batch = normaliser.normalise(raw)
-            timings["normalise"] += time.perf_counter() - mark
+            timings["normalise"] += time.perf_counter() - mark  # pragma: no mutate
             del raw  # not held while the batch waits to be written
             yield batch
 
@@ -387,23 +389,25 @@ def load_asset(
     if engine.dialect.name == "postgresql":
         batches = read_ahead(batches)
     for batch in batches:
-        mark = time.perf_counter()
+        mark = time.perf_counter()  # pragma: no mutate
         batch.findings.extend(validate(batch))
-        timings["validate"] += time.perf_counter() - mark
-        mark = time.perf_counter()
+        timings["validate"] += time.perf_counter() - mark  # pragma: no mutate
+        mark = time.perf_counter()  # pragma: no mutate
         with engine.begin() as conn:  # one transaction per batch
             write_batch(conn, layout, tables, batch, run_id)
-        timings["write"] += time.perf_counter() - mark
+        timings["write"] += time.perf_counter() - mark  # pragma: no mutate
         result.findings += len(batch.findings)
-    result.normalise_s = round(timings["normalise"], 3)
-    result.validate_s = round(timings["validate"], 3)
-    result.write_s = round(timings["write"], 3)
+    result.normalise_s = round(timings["normalise"], 3)  # pragma: no mutate
+    result.validate_s = round(timings["validate"], 3)  # pragma: no mutate
+    result.write_s = round(timings["write"], 3)  # pragma: no mutate
     result.loaded = len(todo)
     result.unchanged = stored - len(todo)
     result.deleted = deleted
     result.live = stored - deleted
-    result.duration_s = round(time.monotonic() - started, 3)
+    result.duration_s = round(time.monotonic() - started, 3)  # pragma: no mutate
+    # pragma: no mutate start (the log line)
     log.info("asset %s: %d loaded, %d unchanged", asset_uid, result.loaded, result.unchanged)
+    # pragma: no mutate end
     return result
 
 
@@ -423,11 +427,18 @@ def drop_asset(engine: Engine, server: str, asset_uid: str) -> str | None:
         ).all()
         tables = {row.table_name for row in rows}
         views = {row.view_name for row in rows} | labelled.existing_views(conn, tables)
-        # Tables of a run that died before registering them carry the default prefix.
+        # Tables of a run that died before registering them carry the default prefix; so may
+        # the tables of the same asset uid on another server: those are not ours to drop.
         default = default_prefix(asset_uid)
+        others = other_table_names(conn, server, asset_uid)
+        others |= labelled.existing_views(conn, others)
         inspector = sa.inspect(conn)
-        views.update(n for n in inspector.get_view_names() if _has_prefix(n, default))
-        tables.update(n for n in inspector.get_table_names() if _has_prefix(n, default))
+        views.update(
+            n for n in inspector.get_view_names() if _has_prefix(n, default) and n not in others
+        )
+        tables.update(
+            n for n in inspector.get_table_names() if _has_prefix(n, default) and n not in others
+        )
         clear_asset(conn, server, asset_uid)  # DML first: SQLite then holds one transaction
         drop_tables(conn, sorted(tables), sorted(views))
     return str(prefix) if prefix else None

@@ -179,7 +179,9 @@ class KoboClient:
                     },
                 )
             self.stats.retries += 1
+            # pragma: no mutate start (the log line)
             log.info("retrying %s %s after %s (wait %.1fs)", method, shown_path, reason, wait)
+            # pragma: no mutate end
             time.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 
 import pytest
 
-from localkobo import Faults
-from tests.conftest import RunningKobo, start_kobo
+from tests.conftest import RunningKobo, start_kobo, undone_after_each_test
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +18,4 @@ def _module_kobo() -> Iterator[RunningKobo]:
 def kobo(_module_kobo: RunningKobo) -> Iterator[RunningKobo]:
     """The module's server with 250 generated submissions; what a test changes on it (its
     submissions, statuses, users, assets, faults) is undone after the test."""
-    store = _module_kobo.kobo
-    saved = (
-        copy.deepcopy(store.assets),
-        dict(store.tokens),
-        store.next_id,
-        store.clock,
-        store.rng.getstate(),
-    )
-    store.faults = Faults()
-    yield _module_kobo
-    store.assets, store.tokens, store.next_id, store.clock = saved[:4]
-    store.rng.setstate(saved[4])
-    store.faults = Faults()
+    yield from undone_after_each_test(_module_kobo)

@@ -21,6 +21,7 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,19 @@ from etl.kobo.client import KoboClient
 from etl.kobo.errors import KoboError, KoboUnavailable
 from etl.pipeline import import_files, load_typed
 from etl.sync import SyncManifest, sync_asset
-from tests.conftest import RunningKobo
+from tests.conftest import RunningKobo, start_kobo
+from tests.warehouse.support import snapshot
+from warehouse.assets import known_versions
 from warehouse.catalog import form_table
+from warehouse.load import rebuild
 from warehouse.runlog import start_run
-from warehouse.schema import raw_submission, raw_submission_history, sync_state
+from warehouse.schema import (
+    kobo_asset,
+    kobo_asset_version,
+    raw_submission,
+    raw_submission_history,
+    sync_state,
+)
 
 PAGE = 100  # 250 submissions: pages of 100, 100 and 50
 
@@ -420,3 +430,187 @@ def test_two_assets_in_one_warehouse_are_kept_apart(kobo: RunningKobo, engine: E
             ).all()
         )
     assert deleted == {other.uid: 5}
+
+
+def test_counts_add_up_over_the_pages_of_one_sync(kobo: RunningKobo, engine: Engine) -> None:
+    """What one sync finds is counted over all its pages, not the last page's: 150 back on
+    the server after being marked deleted (two pages of 100), then 80 edits, 80 answers
+    changed without a new `_uuid` (with a new status, which the sweep sees) and 80 new
+    statuses alone, spread over three pages."""
+    _sync(engine, kobo)
+    store, uid = kobo.kobo, kobo.asset_uid
+    docs = store.assets[uid].submissions
+    kept = {i: dict(docs[i]) for i in range(1, 151)}
+    store.delete_submissions(uid, list(kept))
+    assert _sync(engine, kobo).deleted == 150
+    docs.update(kept)  # back on the server, as they were
+    back = _sync(engine, kobo)
+    assert (back.restored, back.new, back.unchanged, _deleted(engine)) == (150, 0, 100, 0)
+
+    for kobo_id in range(1, 241):
+        if kobo_id % 3 == 0:
+            store.edit_submission(uid, kobo_id, {"household/head_name": "Vàng Seo Mỷ"})
+        elif kobo_id % 3 == 1:
+            store.set_status(uid, [kobo_id], "validation_status_approved", "hoikhuyenhoc")
+        else:  # an answer changed without a new `_uuid`, found by its new status
+            docs[kobo_id] = {**docs[kobo_id], "household/head_name": "Lò Thị Xuân"}
+            store.set_status(uid, [kobo_id], "validation_status_on_hold", "hoikhuyenhoc")
+    manifest = _sync(engine, kobo)
+    counts = (manifest.edited, manifest.changed, manifest.status_changed, manifest.unchanged)
+    assert counts == (80, 80, 80, 90)
+
+
+def _stages_ok(manifest: SyncManifest) -> bool:
+    return (
+        set(manifest.stages) == {"fetch", "land", "sweep", "versions"}
+        and all(seconds >= 0 for seconds in manifest.stages.values())
+        and sum(manifest.stages.values()) <= manifest.duration_s + 0.01
+    )
+
+
+def test_the_manifest_counts_pages_requests_retries_and_stages(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    """Pages of 40: the first sync reads 7 pages of new submissions and 7 of the sweep (one
+    request retried); the next, after 120 new statuses, one empty page of new, 7 of the
+    sweep and 3 of changes, without moving the watermark; one without the sweep says so."""
+    store, uid = kobo.kobo, kobo.asset_uid
+    client = _client(kobo)
+    store.faults.script = ["502"]
+    first = sync_asset(engine, client, uid, start_run(engine, "sync"), page_size=40)
+    assert (first.new, first.pages, first.retries, first.swept) == (250, 14, 1, True)
+    assert first.requests == 1 + 14 + 1 + 1  # the asset, the pages, the retry, the version
+    assert first.versions == [store.assets[uid].versions[-1].uid] and _stages_ok(first)
+    store.set_status(uid, list(range(1, 121)), "validation_status_approved", "hoikhuyenhoc")
+    second = sync_asset(engine, client, uid, start_run(engine, "sync"), page_size=40)
+    assert (second.status_changed, second.pages, second.requests, second.retries) == (
+        120,
+        1 + 7 + 3,
+        1 + 11,
+        0,
+    )
+    assert _stages_ok(second) and _scalar(engine, sa.select(sync_state.c.last_id)) == 250
+    third = sync_asset(engine, client, uid, start_run(engine, "sync"), sweep=False)
+    assert (third.swept, third.on_server, third.pages) == (False, 0, 1)
+
+
+def test_new_submissions_are_asked_in_id_order(kobo: RunningKobo, engine: Engine) -> None:
+    """The server holds 1–150 after 151–250 (restored late): a sync that fails on its
+    second page has landed 1–40 and says so in its watermark, not 151–190."""
+    docs = kobo.kobo.assets[kobo.asset_uid].submissions
+    early = {i: docs.pop(i) for i in range(1, 151)}
+    docs.update(early)
+    kobo.kobo.faults.script = ["ok", "502"]
+    client = _client(kobo, max_retries=0)
+    with pytest.raises(KoboUnavailable):
+        sync_asset(engine, client, kobo.asset_uid, start_run(engine, "sync"), page_size=40)
+    assert _raw_ids(engine) == list(range(1, 41))
+    assert _scalar(engine, sa.select(sync_state.c.last_id)) == 40
+
+
+def test_an_asset_not_deployed_is_refused_with_its_server_and_uid(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    store = kobo.kobo
+    draft = store.create_asset(store.assets[kobo.asset_uid].owner, "Nháp", {"survey": []}).uid
+    client = _client(kobo)
+    with pytest.raises(KoboError) as caught:
+        sync_asset(engine, client, draft, start_run(engine, "sync"))
+    error = caught.value
+    assert (error.code, error.where) == ("KOBO409", client.server)
+    assert error.params == {"server": client.server, "asset": draft}
+
+
+def test_the_versions_seen_in_the_data_are_stored(kobo: RunningKobo, engine: Engine) -> None:
+    """Submissions of an earlier version and of a redeployed one: the sync stores the
+    content of both (the earlier one fetched by its uid) with the run that fetched it."""
+    store, uid = kobo.kobo, kobo.asset_uid
+    asset = store.assets[uid]
+    first = asset.versions[-1].uid
+    note = {"type": "note", "name": "loi_chao", "label": ["Xin chào"]}
+    store.replace_content(uid, {**asset.content, "survey": [note, *asset.content["survey"]]})
+    store.deploy(uid)
+    second = asset.versions[-1].uid
+    store.generate(uid, 3)
+    run_id = start_run(engine, "sync")
+    manifest = sync_asset(engine, _client(kobo), uid, run_id, page_size=PAGE)
+    assert manifest.versions == sorted([first, second])
+    server = _client(kobo).server
+    assert known_versions(engine, server, uid) == {first, second}
+    with engine.connect() as conn:
+        runs = conn.execute(sa.select(kobo_asset_version.c.fetched_run)).scalars().all()
+        asset_run = conn.execute(sa.select(kobo_asset.c.fetched_run)).scalar_one()
+    assert runs and set(runs) == {run_id} and asset_run == run_id
+
+
+def _second_server() -> Iterator[RunningKobo]:
+    """Another local KoboToolbox generated from the same seed: the same asset uid and
+    submissions, under another address (another server identity)."""
+    yield from start_kobo(250)
+
+
+def test_one_asset_uid_on_two_servers_is_kept_apart(kobo: RunningKobo, engine: Engine) -> None:
+    """The same asset uid and `_id`s on two servers: each keeps its own watermark, its
+    own sweep state and its own typed tables; rebuilding one leaves the other as it was."""
+    servers = _second_server()
+    other = next(servers)
+    try:
+        assert other.asset_uid == kobo.asset_uid and other.url != kobo.url
+        uid = kobo.asset_uid
+        _sync(engine, kobo)
+        assert _sync(engine, other, sweep=False).new == 250  # not the first one's watermark
+        for running in (kobo, other):  # a submission back after being marked deleted
+            docs = running.kobo.assets[uid].submissions
+            kept = dict(docs[5])
+            running.kobo.delete_submissions(uid, [5])
+            assert _sync(engine, running).deleted == 1
+            docs[5] = kept
+            assert _sync(engine, running).restored == 1, running.url
+        assert _deleted(engine) == 0
+
+        a, b = _client(kobo).server, _client(other).server
+        before = {s: (snapshot(engine, s, uid), _table_names(engine, s)) for s in (a, b)}
+        run_id = start_run(engine, "rebuild")
+        results = rebuild(engine, b, run_id=run_id)
+        assert [(r.server, r.asset_uid, r.loaded) for r in results] == [(b, uid, 250)]
+        after = {s: (snapshot(engine, s, uid), _table_names(engine, s)) for s in (a, b)}
+        assert after == before
+    finally:
+        servers.close()
+
+
+def test_a_second_asset_on_the_server_has_its_own_watermark(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    store = kobo.kobo
+    first = store.assets[kobo.asset_uid]
+    other = store.create_asset(first.owner, "Bản sao", first.versions[-1].content)
+    store.deploy(other.uid)
+    store.generate(other.uid, 20)  # _ids 251–270: numbered server-wide
+    store.generate(kobo.asset_uid, 30)  # 271–300: the first asset's watermark is above them
+    client = _client(kobo)
+    _sync(engine, kobo, client)
+    run_id = start_run(engine, "sync")
+    theirs = sync_asset(engine, client, other.uid, run_id, page_size=PAGE, sweep=False)
+    assert theirs.new == 20
+
+
+def _table_names(engine: Engine, server: str) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(form_table.c.table_name, form_table.c.view_name).where(
+                form_table.c.server == server
+            )
+        )
+        return sorted((r.table_name, r.view_name) for r in rows)
+
+
+def test_a_page_without_submission_times_keeps_the_watermark_time_empty(
+    kobo: RunningKobo, engine: Engine
+) -> None:
+    for doc in kobo.kobo.assets[kobo.asset_uid].submissions.values():
+        doc.pop("_submission_time", None)
+    manifest = _sync(engine, kobo, sweep=False)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(sync_state)).one()
+    assert (manifest.new, row.last_id, row.last_submission_time) == (250, 250, None)

@@ -24,6 +24,9 @@ from tests.helpers import run_htsd
         ("http://127.0.0.1:80", "http://127.0.0.1"),
         ("https://data.example.vn/kobo/", "https://data.example.vn/kobo"),
         ("http://kobo.example.vn:8080", "http://kobo.example.vn:8080"),
+        ("http://KOBO.Example.VN/api", "http://kobo.example.vn"),
+        ("file:///tmp/", "file:///tmp"),  # no host: as written, less the trailing slash
+        ("  kobo.example.vn/ ", "kobo.example.vn"),  # no scheme
     ],
 )
 def test_server_identity(written: str, identity: str) -> None:
@@ -67,6 +70,9 @@ def test_sync_then_import_through_localhost_keeps_one_copy(
         ("https://kf.kobotoolbox.org/api/v2/assets/?format=json", "https://kf.kobotoolbox.org"),
         ("https://eu.kobotoolbox.org/", "https://eu.kobotoolbox.org"),
         ("http://10.0.0.5/kobo/api/v2", "http://10.0.0.5/kobo"),
+        ("https://kf.kobotoolbox.org/api", "https://kf.kobotoolbox.org"),
+        ("http://10.0.0.5/kobo/api/v2/assets/api/", "http://10.0.0.5/kobo"),  # the first /api/
+        ("http://10.0.0.5/kobo/", "http://10.0.0.5/kobo"),
     ],
 )
 def test_an_address_pasted_from_the_browser_is_trimmed(pasted: str, address: str) -> None:
